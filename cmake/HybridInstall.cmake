@@ -1,0 +1,23 @@
+# `find_package(hybrid)` support: headers under include/hybrid, static libraries, and an exported
+# target set (hybrid::hybrid plus one target per layer).
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+install(TARGETS hybrid_http hybrid_reactor hybrid_pool hybrid_server hybrid
+        EXPORT hybridTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(TARGETS hybridd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/hybrid/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/hybrid
+        FILES_MATCHING PATTERN "*.h")
+install(EXPORT hybridTargets NAMESPACE hybrid:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/hybrid)
+
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/hybridConfig.cmake.in
+                              ${PROJECT_BINARY_DIR}/hybridConfig.cmake
+                              INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/hybrid)
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/hybridConfigVersion.cmake
+                                 COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/hybridConfig.cmake
+              ${PROJECT_BINARY_DIR}/hybridConfigVersion.cmake
+              ${PROJECT_SOURCE_DIR}/cmake/FindLibmagic.cmake
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/hybrid)

@@ -1,0 +1,54 @@
+// Content-Type by content (libmagic), for files whose extension the table does not know.
+//
+// One libmagic call costs 150–600 µs, so results are cached by the file's identity
+// (device, inode, size, mtime): a cache hit never calls libmagic. Not thread-safe: each worker owns
+// one sniffer (and so one magic_t), which keeps the hot path free of locks.
+#pragma once
+
+#include <sys/stat.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace hybrid::http {
+
+class MimeSniffer {
+ public:
+  // Throws std::runtime_error when libmagic cannot load its database.
+  explicit MimeSniffer(std::size_t max_cached = 4096);
+  ~MimeSniffer();
+  MimeSniffer(const MimeSniffer&) = delete;
+  MimeSniffer& operator=(const MimeSniffer&) = delete;
+
+  // The Content-Type of the open regular file `fd` whose fstat is `st`. Never an active type (see
+  // is_active_content_type); application/octet-stream when libmagic fails or is unsure. The view
+  // stays valid until the next call.
+  std::string_view content_type(int fd, const struct stat& st);
+
+  // How many times libmagic actually ran (for tests and benchmarks).
+  std::uint64_t magic_calls() const { return magic_calls_; }
+
+ private:
+  struct FileKey {
+    dev_t device;
+    ino_t inode;
+    off_t size;
+    std::int64_t mtime_ns;
+    bool operator==(const FileKey&) const = default;
+  };
+  struct FileKeyHash {
+    std::size_t operator()(const FileKey& key) const;
+  };
+
+  std::string sniff(int fd);
+
+  void* magic_;  // magic_t, kept opaque so users of this header need not include magic.h
+  std::size_t max_cached_;
+  std::unordered_map<FileKey, std::string, FileKeyHash> cache_;
+  std::uint64_t magic_calls_ = 0;
+};
+
+}  // namespace hybrid::http

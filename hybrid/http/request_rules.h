@@ -1,0 +1,32 @@
+// Decisions about a parsed request that do not depend on any file: is it acceptable, must the
+// connection close afterwards, how is its body framed.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "hybrid/http/request.h"
+#include "hybrid/http/status.h"
+
+namespace hybrid::http {
+
+// The methods a static server implements; sent in Allow with 405.
+inline constexpr std::string_view kAllowedMethods = "GET, HEAD";
+
+// kOk when the request may be served, otherwise the status to answer:
+//  505 for any version other than HTTP/1.0 and HTTP/1.1 (RFC 9110 §15.6.6),
+//  400 for HTTP/1.1 without exactly one Host header (RFC 9112 §3.2),
+//  400 for a malformed or ambiguous Content-Length / Transfer-Encoding (RFC 9112 §6.3),
+//  501 for an unknown method, 405 for a known one other than GET and HEAD (RFC 9110 §9.1).
+Status check_request(const Request& request);
+
+// Whether the connection may stay open after answering (RFC 9112 §9.3): HTTP/1.1 unless
+// "Connection: close", HTTP/1.0 only with "Connection: keep-alive".
+bool wants_keep_alive(const Request& request);
+
+// True when the request announces a body (Content-Length > 0 or any Transfer-Encoding). A static
+// server that does not read bodies must close after answering such a request, or the body would
+// be parsed as the next request.
+bool has_body(const Request& request);
+
+}  // namespace hybrid::http

@@ -1,0 +1,46 @@
+// The one table of HTTP status codes hybrid sends: code, reason phrase and default body.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace hybrid::http {
+
+enum class Status : std::uint16_t {
+  kContinue = 100,
+  kOk = 200,
+  kNoContent = 204,
+  kPartialContent = 206,
+  kMovedPermanently = 301,
+  kNotModified = 304,
+  kBadRequest = 400,
+  kForbidden = 403,
+  kNotFound = 404,
+  kMethodNotAllowed = 405,
+  kRequestTimeout = 408,
+  kPreconditionFailed = 412,
+  kContentTooLarge = 413,
+  kUriTooLong = 414,
+  kRangeNotSatisfiable = 416,
+  kExpectationFailed = 417,
+  kMisdirectedRequest = 421,
+  kRequestHeaderFieldsTooLarge = 431,
+  kInternalServerError = 500,
+  kNotImplemented = 501,
+  kServiceUnavailable = 503,
+  kHttpVersionNotSupported = 505,
+};
+
+constexpr int code(Status status) { return static_cast<int>(status); }
+
+// The reason phrase ("Not Found"); "Unknown" for a value outside the enum.
+std::string_view reason_phrase(Status status);
+
+// A small, complete HTML document explaining the status, for error responses. Empty for statuses
+// that never carry a body (1xx, 204, 304) and for 2xx.
+std::string_view default_body(Status status);
+
+// The status line without CRLF, e.g. "HTTP/1.1 404 Not Found". Views a static string.
+std::string_view status_line(Status status);
+
+}  // namespace hybrid::http

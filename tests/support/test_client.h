@@ -1,0 +1,65 @@
+// A raw-socket HTTP/1.1 client for black-box tests: it sends exactly the bytes a test gives it and
+// parses responses strictly, so tests see what the server really put on the wire.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace hybrid::test {
+
+struct Response {
+  int status = 0;
+  std::string reason;
+  std::string version;                           // "HTTP/1.1"
+  std::multimap<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+
+  // The first value of a header (name in any case), or "" when absent.
+  std::string header(std::string_view name) const;
+  bool has_header(std::string_view name) const;
+};
+
+class TestClient {
+ public:
+  // Connects to host:port (IPv4 or IPv6 literal); the test fails (ADD_FAILURE) if it cannot.
+  TestClient(std::string_view host, std::uint16_t port);
+  ~TestClient();
+  TestClient(const TestClient&) = delete;
+  TestClient& operator=(const TestClient&) = delete;
+
+  bool connected() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
+
+  // Sends all bytes (blocking). False when the peer closed or reset.
+  bool send(std::string_view bytes);
+
+  // Reads one response. `head_request` means the response to a HEAD: no body follows even with a
+  // Content-Length. nullopt on timeout, close before a complete response, or a malformed response.
+  std::optional<Response> read_response(bool head_request = false,
+                                        std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+  // True when the server has closed the connection (read returns 0 or a reset) within `timeout`,
+  // discarding anything else it sends first.
+  bool wait_closed(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+  // Sends one request and reads its response.
+  std::optional<Response> request(std::string_view raw, bool head_request = false);
+
+  void close();
+
+ private:
+  bool fill(std::chrono::steady_clock::time_point deadline);
+
+  int fd_ = -1;
+  std::string buffer_;  // bytes received but not yet consumed
+};
+
+// "GET /path HTTP/1.1\r\nHost: test\r\n\r\n" with optional extra header lines (each ending CRLF).
+std::string make_request(std::string_view method, std::string_view target,
+                         std::string_view extra_headers = "");
+
+}  // namespace hybrid::test

@@ -1,1 +1,111 @@
-int main() { return 0; }
+// hybridd: the command-line server. It only turns flags into ServerOptions, wires signals to
+// Server::stop(), and reports start-up failures once.
+#include <pthread.h>
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <thread>
+
+#include "hybrid/server/server.h"
+#include "hybrid/version.h"
+
+namespace {
+
+using hybrid::server::ServerOptions;
+
+void add_seconds_option(CLI::App& app, const char* name, std::chrono::milliseconds& target,
+                        const char* help) {
+  app.add_option_function<double>(
+         name,
+         [&target](double seconds) {
+           target = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+         },
+         help)
+      ->check(CLI::Range(0.001, 86400.0))
+      ->default_str(std::to_string(target.count() / 1000));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ServerOptions options;
+  std::size_t threads = 0;
+
+  CLI::App app{"hybridd: a static HTTP/1.1 server. One epoll thread owns the sockets; a pool of\n"
+               "worker threads behind a lock-free queue resolves files and writes responses.",
+               "hybridd"};
+  app.get_formatter()->column_width(34);
+  app.set_version_flag("-V,--version", std::string("hybridd ") + hybrid::kVersion);
+  app.add_option("-r,--root", options.root, "Directory to serve")->capture_default_str();
+  app.add_option("-p,--port", options.port, "TCP port; 0 picks a free one")->capture_default_str();
+  app.add_option("-b,--bind", options.bind_address, "Numeric IPv4 or IPv6 address to listen on")
+      ->capture_default_str();
+  app.add_option("-t,--threads", threads, "Worker threads (default: one per hardware thread)")
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--max-connections", options.max_connections,
+                 "Open connections at most; beyond it accepting pauses")
+      ->check(CLI::Range(1, 10'000'000))
+      ->capture_default_str();
+  app.add_option("--max-request-line", options.max_request_line,
+                 "Longest request line in bytes (longer: 414)")
+      ->check(CLI::Range(64, 1 << 20))
+      ->capture_default_str();
+  app.add_option("--max-head-bytes", options.max_head_bytes,
+                 "Largest request head in bytes (larger: 431)")
+      ->check(CLI::Range(64, 1 << 20))
+      ->capture_default_str();
+  add_seconds_option(app, "--keepalive-timeout", options.keepalive_timeout,
+                     "Seconds an idle keep-alive connection stays open");
+  add_seconds_option(app, "--header-timeout", options.header_timeout,
+                     "Seconds to receive a whole request head");
+  add_seconds_option(app, "--send-timeout", options.send_timeout,
+                     "Seconds a response may make no progress before the connection closes");
+  add_seconds_option(app, "--drain-timeout", options.drain_timeout,
+                     "Seconds in-flight responses get after SIGINT/SIGTERM");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error) == 0 ? 0 : 2;
+  }
+  options.threads = threads;
+
+  // Block the shutdown signals before any thread exists, so every thread inherits the mask and
+  // only the waiter below ever sees them.
+  sigset_t shutdown_signals;
+  sigemptyset(&shutdown_signals);
+  sigaddset(&shutdown_signals, SIGINT);
+  sigaddset(&shutdown_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &shutdown_signals, nullptr);
+
+  try {
+    hybrid::server::Server server(options);
+    std::error_code ignored;
+    auto root = std::filesystem::canonical(options.root, ignored);
+    std::printf("hybridd %s listening on %s (root %s, %zu threads)\n", hybrid::kVersion,
+                server.url().c_str(), root.c_str(), server.threads());
+    std::fflush(stdout);
+
+    std::thread signal_waiter([&server, shutdown_signals] {
+      int signal = 0;
+      sigwait(&shutdown_signals, &signal);
+      server.stop();
+    });
+    try {
+      server.run();
+    } catch (...) {
+      pthread_kill(signal_waiter.native_handle(), SIGTERM);
+      signal_waiter.join();
+      throw;
+    }
+    signal_waiter.join();
+    std::printf("hybridd stopped\n");
+    return 0;
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "hybridd: error: %s\n", error.what());
+    return 1;
+  }
+}

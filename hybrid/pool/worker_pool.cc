@@ -1,1 +1,90 @@
-// stub
+#include "hybrid/pool/worker_pool.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace hybrid::pool {
+namespace {
+
+// Roughly a few microseconds: long enough to catch the next job of a busy reactor without a
+// futex round trip, short enough not to steal a core from it on a small machine.
+constexpr int kSpinsBeforePark = 64;
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+}  // namespace
+
+WorkerPool::WorkerPool(std::size_t threads, std::size_t queue_capacity, Handler handler)
+    : handler_(std::move(handler)), queue_(std::clamp<std::size_t>(queue_capacity, 1, 65534)) {
+  if (threads == 0) throw std::invalid_argument("worker pool needs at least one thread");
+  threads_.reserve(threads);
+  try {
+    for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this, i] { run(i); });
+  } catch (...) {
+    stop();
+    throw;
+  }
+}
+
+WorkerPool::~WorkerPool() { stop(); }
+
+bool WorkerPool::try_submit(Job job) {
+  if (!queue_.bounded_push(job)) return false;
+  // Pairs with the fence in wait_for_work (Dekker): either this load sees the parked worker, or
+  // that worker's re-check of the queue sees the job.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (parked_.load(std::memory_order_relaxed) > 0) {
+    wake_epoch_.fetch_add(1, std::memory_order_release);
+    wake_epoch_.notify_one();
+  }
+  return true;
+}
+
+void WorkerPool::stop() {
+  if (stopping_.exchange(true)) {
+    // A second call still joins, in case the first came from a constructor failure.
+  }
+  wake_epoch_.fetch_add(1);
+  wake_epoch_.notify_all();
+  for (auto& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
+}
+
+bool WorkerPool::wait_for_work(Job& job) {
+  for (int spin = 0; spin < kSpinsBeforePark; ++spin) {
+    if (queue_.pop(job)) return true;
+    cpu_relax();
+  }
+  while (true) {
+    std::uint32_t epoch = wake_epoch_.load(std::memory_order_acquire);
+    parked_.fetch_add(1, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (queue_.pop(job)) {
+      parked_.fetch_sub(1, std::memory_order_relaxed);
+      return true;
+    }
+    if (stopping_.load()) {
+      parked_.fetch_sub(1, std::memory_order_relaxed);
+      return false;
+    }
+    parks_.fetch_add(1, std::memory_order_relaxed);
+    wake_epoch_.wait(epoch, std::memory_order_acquire);
+    parked_.fetch_sub(1, std::memory_order_relaxed);
+    if (queue_.pop(job)) return true;
+  }
+}
+
+void WorkerPool::run(std::size_t worker) {
+  Job job;
+  while (true) {
+    if (!queue_.pop(job) && !wait_for_work(job)) return;
+    handler_(worker, job);
+  }
+}
+
+}  // namespace hybrid::pool

@@ -1,1 +1,84 @@
-// stub
+#include "hybrid/reactor/listener.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+namespace hybrid::reactor {
+namespace {
+
+std::string endpoint_text(std::string_view address, bool ipv6, std::uint16_t port) {
+  std::string host(address);
+  if (ipv6) host = "[" + host + "]";
+  return host + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+Listener::Listener(std::string_view address, std::uint16_t port, int backlog)
+    : address_(address) {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&storage);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&storage);
+  if (inet_pton(AF_INET, address_.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    length = sizeof *v4;
+  } else if (inet_pton(AF_INET6, address_.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    length = sizeof *v6;
+    ipv6_ = true;
+  } else {
+    throw std::system_error(EINVAL, std::generic_category(),
+                            "bind address '" + address_ + "' is not a numeric IPv4 or IPv6 address");
+  }
+
+  fd_ = ::socket(storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "socket");
+  int on = 1;
+  // SO_REUSEADDR lets a restarted server bind while old connections sit in TIME_WAIT.
+  // SO_REUSEPORT stays off: two servers silently sharing a port is a bug, not a feature.
+  setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  if (ipv6_) setsockopt(fd_, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+  if (::bind(fd_, reinterpret_cast<sockaddr*>(&storage), length) != 0 ||
+      ::listen(fd_, backlog) != 0) {
+    int error = errno;
+    ::close(fd_);
+    fd_ = -1;
+    throw std::system_error(error, std::generic_category(),
+                            "bind " + endpoint_text(address_, ipv6_, port));
+  }
+  sockaddr_storage bound{};
+  socklen_t bound_length = sizeof bound;
+  getsockname(fd_, reinterpret_cast<sockaddr*>(&bound), &bound_length);
+  port_ = ntohs(ipv6_ ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                      : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+}
+
+Listener::~Listener() { close(); }
+
+void Listener::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+std::string Listener::url() const { return "http://" + endpoint_text(address_, ipv6_, port_); }
+
+int Listener::accept_connection() {
+  int fd = ::accept4(fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (fd < 0) return -errno;
+  int on = 1;
+  // Responses leave in one write each; Nagle would only delay the last segment of a response.
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  return fd;
+}
+
+}  // namespace hybrid::reactor

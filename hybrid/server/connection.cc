@@ -1,1 +1,125 @@
-// stub
+#include "hybrid/server/connection.h"
+
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string_view>
+
+namespace hybrid::server {
+
+std::size_t connection_input_capacity(const http::ParseLimits& limits) {
+  // One byte more than the largest acceptable head, so "full and still no end of head" is
+  // exactly "too large" (431), whatever the parser's own comparison is.
+  return limits.max_head_bytes + 1;
+}
+
+Frame Connection::frame_next(const http::ParseLimits& limits) {
+  frame = frame_input(limits);
+  return frame;
+}
+
+Frame Connection::frame_input(const http::ParseLimits& limits) {
+  if (input_consumed > 0) {
+    // Keep the unanswered bytes at the front; this is a memmove of pipelined leftovers only.
+    std::size_t rest = input_size - input_consumed;
+    if (rest > 0) std::memmove(input.get(), input.get() + input_consumed, rest);
+    input_size = rest;
+    input_consumed = 0;
+    head_scanned = 0;
+  }
+  if (input_size == 0) return Frame::kNeedMore;
+
+  std::string_view bytes(input.get(), input_size);
+  bool first_look = head_scanned == 0;
+  std::size_t head_end = http::find_head_end(bytes, head_scanned);
+  bool full = input_size >= input_capacity;
+  // The full parse runs once the head is complete, when the buffer is full, and on the first
+  // bytes of a request (garbage such as a TLS hello is refused at once, not after a timeout).
+  // Otherwise a client dribbling bytes costs only the scan of what it just sent.
+  if (head_end == std::string_view::npos && !full && !first_look) {
+    head_scanned = input_size;
+    return Frame::kNeedMore;
+  }
+  http::ParseResult result = http::parse_request(bytes, request, limits);
+  switch (result.status) {
+    case http::ParseStatus::kComplete:
+      request_head_length = result.consumed;
+      return Frame::kRequest;
+    case http::ParseStatus::kError:
+      frame_error = result.error;
+      return Frame::kError;
+    case http::ParseStatus::kIncomplete:
+      if (full) {
+        frame_error = http::Status::kRequestHeaderFieldsTooLarge;
+        return Frame::kError;
+      }
+      head_scanned = input_size;
+      return Frame::kNeedMore;
+  }
+  return Frame::kNeedMore;
+}
+
+FlushResult Connection::flush_output() {
+  while (output_end > output_begin) {
+    ssize_t sent = ::send(fd, output.get() + output_begin, output_end - output_begin,
+                          MSG_NOSIGNAL | (file_remaining > 0 ? MSG_MORE : 0));
+    if (sent > 0) {
+      output_begin += static_cast<std::size_t>(sent);
+    } else if (sent < 0 && errno == EINTR) {
+      continue;
+    } else if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      return FlushResult::kBlocked;
+    } else {
+      return FlushResult::kFailed;
+    }
+  }
+  output.reset();
+  output_begin = output_end = 0;
+
+  while (file_remaining > 0) {
+    // sendfile moves at most what fits in the socket buffer per call; the cap keeps one call's
+    // kernel time bounded on fast links.
+    std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(file_remaining, 1 << 20));
+    ssize_t sent = ::sendfile(fd, file_fd, &file_offset, chunk);
+    if (sent > 0) {
+      file_remaining -= static_cast<std::uint64_t>(sent);
+    } else if (sent == 0) {
+      // The file shrank after its length went out in Content-Length: the only honest move is
+      // to close, so the client sees a short body instead of a desynchronised stream.
+      return FlushResult::kFailed;
+    } else if (errno == EINTR) {
+      continue;
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      return FlushResult::kBlocked;
+    } else {
+      return FlushResult::kFailed;
+    }
+  }
+  clear_output();
+  return FlushResult::kDone;
+}
+
+void Connection::stash_output(const char* bytes, std::size_t length) {
+  std::size_t pending = output_end - output_begin;
+  auto merged = std::make_unique_for_overwrite<char[]>(pending + length);
+  if (pending > 0) std::memcpy(merged.get(), output.get() + output_begin, pending);
+  std::memcpy(merged.get() + pending, bytes, length);
+  output = std::move(merged);
+  output_begin = 0;
+  output_end = pending + length;
+}
+
+void Connection::clear_output() {
+  output.reset();
+  output_begin = output_end = 0;
+  if (file_fd >= 0) ::close(file_fd);
+  file_fd = -1;
+  file_offset = 0;
+  file_remaining = 0;
+}
+
+}  // namespace hybrid::server

@@ -1,1 +1,162 @@
-// stub
+#include "hybrid/server/file_responder.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "hybrid/http/mime.h"
+#include "hybrid/http/target.h"
+
+namespace hybrid::server {
+namespace {
+
+constexpr int kOpenFlags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
+constexpr std::string_view kIndexFile = "index.html";
+
+// The walk used when openat2 is missing (kernels before 5.6, or a seccomp filter that hides it).
+int open_walking(int root_fd, const char* relative_path) {
+  int dir = root_fd;
+  const char* segment = relative_path;
+  while (true) {
+    const char* slash = std::strchr(segment, '/');
+    std::string name = slash ? std::string(segment, slash) : std::string(segment);
+    int flags = kOpenFlags | O_NOFOLLOW | (slash ? O_DIRECTORY : 0);
+    int next = ::openat(dir, name.c_str(), flags);
+    int error = errno;
+    if (dir != root_fd) ::close(dir);
+    if (next < 0) return -error;
+    if (!slash) return next;
+    dir = next;
+    segment = slash + 1;
+  }
+}
+
+http::Status status_for_open_error(int error) {
+  switch (error) {
+    case ENOENT:
+    case ENOTDIR:
+    case ELOOP:  // a symlink we refuse to follow, or a loop
+    case EXDEV:  // RESOLVE_BENEATH: the path would leave the root
+    case ENAMETOOLONG:
+      return http::Status::kNotFound;
+    case EACCES:
+    case EPERM:
+      return http::Status::kForbidden;
+    case EMFILE:
+    case ENFILE:
+    case ENOMEM:
+      return http::Status::kServiceUnavailable;
+    default:
+      return http::Status::kInternalServerError;
+  }
+}
+
+}  // namespace
+
+int open_beneath(int root_fd, const char* relative_path) {
+  static bool have_openat2 = true;  // a benign race: every thread computes the same answer
+  if (have_openat2) {
+    open_how how{};
+    how.flags = kOpenFlags;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+    long fd = ::syscall(SYS_openat2, root_fd, relative_path, &how, sizeof how);
+    if (fd >= 0) return static_cast<int>(fd);
+    if (errno != ENOSYS) return -errno;
+    have_openat2 = false;
+  }
+  return open_walking(root_fd, relative_path);
+}
+
+FileResponder::FileResponder(int root_fd, std::size_t max_target)
+    : root_fd_(root_fd), path_(max_target + kIndexFile.size() + 2) {}
+
+FileChoice FileResponder::choose(std::string_view target, std::span<char> location) {
+  FileChoice choice;
+  http::TargetParts parts;
+  if (!http::split_target(target, parts)) {
+    choice.status = http::Status::kBadRequest;
+    return choice;
+  }
+  std::span<char> path_room(path_.data(), path_.size() - kIndexFile.size() - 2);
+  http::NormalizedPath normalized = http::normalize_path(parts.path, path_room);
+  if (normalized.status != http::Status::kOk) {
+    choice.status = normalized.status;
+    return choice;
+  }
+  std::size_t length = normalized.length;
+  path_[length] = '\0';
+  const char* open_path = length == 0 ? "." : path_.data();
+
+  int fd = open_beneath(root_fd_, open_path);
+  if (fd < 0) {
+    choice.status = status_for_open_error(-fd);
+    return choice;
+  }
+  if (::fstat(fd, &choice.st) != 0) {
+    ::close(fd);
+    choice.status = http::Status::kInternalServerError;
+    return choice;
+  }
+
+  std::string_view file_name(path_.data(), length);
+  if (S_ISDIR(choice.st.st_mode)) {
+    ::close(fd);
+    if (!normalized.trailing_slash) {
+      std::size_t written = http::encode_location_path(file_name, location);
+      if (written == 0 || written + 2 + parts.query.size() > location.size()) {
+        choice.status = http::Status::kUriTooLong;
+        return choice;
+      }
+      location[written++] = '/';
+      if (!parts.query.empty()) {
+        location[written++] = '?';
+        std::memcpy(location.data() + written, parts.query.data(), parts.query.size());
+        written += parts.query.size();
+      }
+      choice.location_length = written;
+      choice.status = http::Status::kMovedPermanently;
+      return choice;
+    }
+    if (length > 0) path_[length++] = '/';
+    std::memcpy(path_.data() + length, kIndexFile.data(), kIndexFile.size());
+    length += kIndexFile.size();
+    path_[length] = '\0';
+    file_name = std::string_view(path_.data(), length);
+    fd = open_beneath(root_fd_, path_.data());
+    if (fd < 0) {
+      // A directory without an index is not listed: 404, as nginx does without autoindex.
+      choice.status = status_for_open_error(-fd);
+      return choice;
+    }
+    if (::fstat(fd, &choice.st) != 0) {
+      ::close(fd);
+      choice.status = http::Status::kInternalServerError;
+      return choice;
+    }
+  } else if (normalized.trailing_slash && length > 0) {
+    ::close(fd);  // "/file.txt/" names a directory that does not exist
+    choice.status = http::Status::kNotFound;
+    return choice;
+  }
+
+  if (!S_ISREG(choice.st.st_mode)) {
+    ::close(fd);  // FIFOs, sockets and devices are never served
+    choice.status = http::Status::kNotFound;
+    return choice;
+  }
+
+  if (auto type = http::mime_type_for_extension(file_name)) {
+    choice.content_type = *type;
+  } else {
+    choice.content_type = sniffer_.content_type(fd, choice.st);
+  }
+  choice.fd = fd;
+  choice.status = http::Status::kOk;
+  return choice;
+}
+
+}  // namespace hybrid::server

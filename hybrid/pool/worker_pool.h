@@ -1,0 +1,65 @@
+// A fixed pool of worker threads fed by a bounded lock-free queue.
+//
+// Knows jobs and threads — nothing about sockets. The queue is the only way work reaches a worker:
+// whoever submits a job hands over ownership of what the job points to until the handler returns.
+// Workers that find nothing to do spin briefly, then park on a futex; a submit wakes a worker only
+// when one is parked, so under load the hand-off costs no syscall at all.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+#include <boost/lockfree/queue.hpp>
+
+namespace hybrid::pool {
+
+// One word; its meaning belongs to the submitter. Trivially copyable, as the lock-free queue needs.
+struct Job {
+  void* item = nullptr;
+};
+static_assert(std::is_trivially_copyable_v<Job>);
+
+class WorkerPool {
+ public:
+  // Runs on a worker thread; `worker` is that thread's index in [0, size()), so handlers can keep
+  // per-worker state (scratch buffers, a libmagic handle) without locks.
+  using Handler = std::function<void(std::size_t worker, Job job)>;
+
+  // Starts `threads` workers (≥ 1). `queue_capacity` bounds the jobs waiting (≤ 65534, the
+  // lock-free queue's limit). Throws std::system_error if a thread cannot start.
+  WorkerPool(std::size_t threads, std::size_t queue_capacity, Handler handler);
+  ~WorkerPool();  // stop()
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  // Any thread. False when the queue is full: the caller keeps the job and retries later
+  // (backpressure); a job is never dropped or reordered with respect to the caller's own submits.
+  bool try_submit(Job job);
+
+  // Runs every job already queued, then joins the workers. Idempotent; not from a worker.
+  void stop();
+
+  std::size_t size() const { return threads_.size(); }
+
+  // Times a worker parked (for tests and benchmarks; relaxed counter).
+  std::uint64_t parks() const { return parks_.load(std::memory_order_relaxed); }
+
+ private:
+  void run(std::size_t worker);
+  bool wait_for_work(Job& job);
+
+  Handler handler_;
+  boost::lockfree::queue<Job, boost::lockfree::fixed_sized<true>> queue_;
+  std::atomic<std::uint32_t> wake_epoch_{0};  // the futex parked workers wait on
+  std::atomic<int> parked_{0};
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::uint64_t> parks_{0};
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace hybrid::pool

@@ -1,0 +1,122 @@
+// One client connection and the byte plumbing every owner of it needs: framing the next request
+// out of the input buffer, and pushing pending output (bytes, then a file range) to the socket.
+//
+// Ownership: a connection belongs to exactly one thread at a time — the reactor, or the worker
+// that popped its job. The job queue (reactor → worker) and the completion stack plus eventfd
+// (worker → reactor) are the only hand-offs, and both publish every field below. Fields marked
+// "reactor only" are never touched by workers, so the reactor may update them while a worker
+// holds the connection.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "hybrid/http/request.h"
+#include "hybrid/http/request_parser.h"
+#include "hybrid/http/status.h"
+#include "hybrid/reactor/event_loop.h"
+#include "hybrid/reactor/timeout_list.h"
+
+namespace hybrid::server {
+
+class ServerCore;
+
+// What framing the next request found.
+enum class Frame : unsigned char {
+  kNeedMore,  // no complete request head buffered
+  kRequest,   // `request` holds a complete head
+  kError,     // `frame_error` holds the status to answer; the connection closes afterwards
+};
+
+// What a worker leaves for the reactor when it hands the connection back.
+enum class Outcome : unsigned char {
+  kIdle,       // every response written; keep reading
+  kWantWrite,  // output pending (bytes and/or a file range); finish it on EPOLLOUT
+  kClose,      // close now (response done and not keep-alive, or the peer is gone)
+};
+
+// Where the reactor has parked a connection it owns.
+enum class Phase : unsigned char {
+  kFree,        // in the free list, no fd
+  kReading,     // waiting for (the rest of) a request
+  kQueued,      // a complete request waits for room in the job queue
+  kWithWorker,  // a worker owns it
+  kWriting,     // the reactor finishes output a worker could not
+};
+
+enum class FlushResult : unsigned char { kDone, kBlocked, kFailed };
+
+struct Connection final : reactor::EventHandler {
+  explicit Connection(ServerCore& core) : core_(core) { timeout.owner = this; }
+  void on_events(std::uint32_t events) override;
+
+  // ---- owned by the current owner ----
+  int fd = -1;
+
+  // Input: [0, input_size) received, [0, input_consumed) already answered.
+  std::unique_ptr<char[]> input;
+  std::size_t input_capacity = 0;
+  std::size_t input_size = 0;
+  std::size_t input_consumed = 0;
+  std::size_t head_scanned = 0;  // find_head_end() progress over the unanswered bytes
+  bool input_maybe_more = false;  // last read filled the buffer: the kernel may hold more
+
+  Frame frame = Frame::kNeedMore;  // the last frame_next() result
+  http::Request request;
+  std::size_t request_head_length = 0;
+  http::Status frame_error = http::Status::kBadRequest;
+
+  // Output a worker could not send: bytes first, then [file_offset, file_offset+file_remaining).
+  std::unique_ptr<char[]> output;
+  std::size_t output_begin = 0;
+  std::size_t output_end = 0;
+  int file_fd = -1;
+  off_t file_offset = 0;
+  std::uint64_t file_remaining = 0;
+  bool close_after_output = false;
+
+  Outcome outcome = Outcome::kIdle;
+  Connection* next_completed = nullptr;  // completion stack link, written before the push
+
+  // ---- reactor only ----
+  Phase phase = Phase::kFree;
+  bool peer_closed = false;       // the client shut down its sending side (FIN seen)
+  bool readable_pending = false;  // readiness seen while a worker held the connection
+  bool writable_pending = false;
+  reactor::TimeoutNode timeout;
+  Connection* next_queued = nullptr;  // dispatch backlog link
+
+  // Finds the next request head after the answered bytes (compacting the buffer first); on
+  // kRequest fills `request` and `request_head_length`, on kError `frame_error`.
+  Frame frame_next(const http::ParseLimits& limits);
+
+  // Marks the current request (head only: bodies are never read) as answered.
+  void consume_request() { input_consumed += request_head_length; }
+
+  bool has_unanswered_input() const { return input_size > input_consumed; }
+  bool has_pending_output() const { return output_end > output_begin || file_remaining > 0; }
+
+  // Sends pending bytes, then the pending file range with sendfile. kBlocked on EAGAIN (resume on
+  // EPOLLOUT), kFailed when the peer is gone or the file shrank (close the connection).
+  FlushResult flush_output();
+
+  // Keeps `bytes` as pending output (a copy; the slow path only).
+  void stash_output(const char* bytes, std::size_t length);
+
+  // Releases output state and the file; keeps the input.
+  void clear_output();
+
+ private:
+  Frame frame_input(const http::ParseLimits& limits);
+
+  ServerCore& core_;
+};
+
+// The head of the idle connection's memory: an input buffer exists only while bytes are
+// buffered, so 10 000 idle keep-alive connections cost the Connection objects and nothing more.
+std::size_t connection_input_capacity(const http::ParseLimits& limits);
+
+}  // namespace hybrid::server

@@ -1,0 +1,51 @@
+// Deciding what a GET or HEAD for a path means on disk: which file, which status, which type.
+// Runs on a worker thread; one FileResponder per worker (its MIME sniffer is not shareable).
+#pragma once
+
+#include <sys/stat.h>
+
+#include <cstddef>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "hybrid/http/mime_sniffer.h"
+#include "hybrid/http/status.h"
+
+namespace hybrid::server {
+
+struct FileChoice {
+  http::Status status = http::Status::kNotFound;
+  int fd = -1;  // kOk: an open regular file, now owned by the caller
+  struct stat st {};
+  std::string_view content_type;  // kOk; valid until the next choose()
+  std::size_t location_length = 0;  // kMovedPermanently: bytes written to the location buffer
+};
+
+class FileResponder {
+ public:
+  // `root_fd` is an open directory that outlives this object. `max_target` bounds the decoded
+  // path (the request-line limit).
+  FileResponder(int root_fd, std::size_t max_target);
+
+  // Resolves a request-target. Nothing outside the root is ever opened: the path is decoded and
+  // normalised (http/target.h), then opened with RESOLVE_BENEATH so symlinks that lead out are
+  // refused by the kernel, not by string checks. A directory asked for with a trailing slash
+  // serves its index.html; without one it is a 301 to "path/" (query kept), whose Location is
+  // written to `location` (needs 3 × target + 16 bytes). Only regular files are served.
+  FileChoice choose(std::string_view target, std::span<char> location);
+
+  http::MimeSniffer& sniffer() { return sniffer_; }
+
+ private:
+  int root_fd_;
+  std::vector<char> path_;
+  http::MimeSniffer sniffer_;
+};
+
+// openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS) for reading, non-blocking (a FIFO must not
+// stall a worker) — or, where the kernel lacks openat2, a component-by-component walk that
+// refuses every symlink. Returns the fd or -errno (-EXDEV for an escape attempt).
+int open_beneath(int root_fd, const char* relative_path);
+
+}  // namespace hybrid::server

@@ -1,0 +1,76 @@
+// hybrid's embedding API: a static HTTP/1.1 server in a few lines.
+//
+//   hybrid::server::ServerOptions options;
+//   options.root = "./html";
+//   options.port = 8080;
+//   hybrid::server::Server server(options);   // binds and opens the root, or throws
+//   std::jthread stopper([&] { wait_for_shutdown(); server.stop(); });
+//   server.run();                              // serves until stop(), then drains
+//
+// One thread (the one calling run()) owns every socket through epoll; a fixed pool of workers
+// behind a lock-free queue resolves files and writes responses.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace hybrid::server {
+
+struct ServerOptions {
+  std::string bind_address = "0.0.0.0";  // numeric IPv4 or IPv6 literal
+  std::uint16_t port = 8080;             // 0: an ephemeral port (see Server::port())
+  std::filesystem::path root = "html";   // the document root; nothing outside it is served
+  std::size_t threads = 0;               // workers; 0: one per hardware thread
+
+  std::size_t max_request_line = 8192;  // longer request line → 414
+  std::size_t max_head_bytes = 16384;   // larger request head → 431
+  std::size_t max_connections = 10000;  // beyond it, accepting pauses until one closes
+  std::size_t small_file_limit = 32 * 1024;  // larger files go out with sendfile
+
+  std::chrono::milliseconds keepalive_timeout{75'000};  // idle between requests
+  std::chrono::milliseconds header_timeout{30'000};     // to receive a complete request head
+  std::chrono::milliseconds send_timeout{60'000};       // without any progress writing
+  std::chrono::milliseconds drain_timeout{10'000};      // after stop(), for in-flight responses
+};
+
+// Counters, readable from any thread (relaxed: a snapshot, not a transaction).
+struct ServerStats {
+  std::uint64_t connections_accepted = 0;
+  std::uint64_t connections_open = 0;
+  std::uint64_t jobs_dispatched = 0;
+};
+
+class ServerCore;
+
+class Server {
+ public:
+  // Opens the root and binds the listening socket; throws std::system_error (or
+  // std::invalid_argument for bad options) with a message fit for a user.
+  explicit Server(ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  std::uint16_t port() const;  // the bound port
+  std::string url() const;     // e.g. "http://127.0.0.1:8080"
+  std::size_t threads() const;
+  const ServerOptions& options() const;
+
+  // Serves on the calling thread until stop(), then stops accepting, lets in-flight responses
+  // finish (at most drain_timeout), closes everything and joins the workers. Call once.
+  void run();
+
+  // Any thread, and async-signal-safe: an atomic store and an eventfd write.
+  void stop();
+
+  ServerStats stats() const;
+
+ private:
+  std::unique_ptr<ServerCore> core_;
+};
+
+}  // namespace hybrid::server

@@ -1,0 +1,496 @@
+#include "hybrid/server/server_core.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <stdexcept>
+#include <system_error>
+#include <thread>
+
+namespace hybrid::server {
+namespace {
+
+constexpr std::uint32_t kConnectionEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+constexpr std::size_t kJobQueueCapacity = 8192;
+constexpr std::size_t kMaxFreeBuffers = 1024;
+// After EMFILE/ENFILE the listener rests this long instead of spinning on a backlog it cannot
+// accept; pending clients wait in the kernel's queue and are served once descriptors free up.
+constexpr reactor::MonotonicMs kAcceptPauseMs = 100;
+
+void validate(const ServerOptions& options) {
+  if (options.max_request_line < 64) throw std::invalid_argument("max request line must be >= 64");
+  if (options.max_head_bytes < options.max_request_line) {
+    throw std::invalid_argument("max head bytes must be >= the max request line");
+  }
+  if (options.max_connections == 0) throw std::invalid_argument("max connections must be >= 1");
+  if (options.small_file_limit > (1u << 20)) {
+    throw std::invalid_argument("small file limit must be <= 1 MiB");
+  }
+  if (options.threads > 1024) throw std::invalid_argument("threads must be <= 1024");
+}
+
+}  // namespace
+
+void Connection::on_events(std::uint32_t events) { core_.on_connection_events(*this, events); }
+
+ServerCore::ServerCore(ServerOptions options)
+    : options_(std::move(options)),
+      input_capacity_(0),
+      keepalive_timeouts_(options_.keepalive_timeout.count()),
+      header_timeouts_(options_.header_timeout.count()),
+      send_timeouts_(options_.send_timeout.count()) {
+  validate(options_);
+  // sendfile(2) has no MSG_NOSIGNAL: a peer that vanished mid-body would kill the process with
+  // SIGPIPE. Ignore it unless the embedding program installed its own handler.
+  struct sigaction current {};
+  if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+    signal(SIGPIPE, SIG_IGN);
+  }
+  limits_.parse.max_request_line = options_.max_request_line;
+  limits_.parse.max_head_bytes = options_.max_head_bytes;
+  limits_.small_file_limit = options_.small_file_limit;
+  input_capacity_ = connection_input_capacity(limits_.parse);
+
+  root_fd_ = ::open(options_.root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd_ < 0) {
+    throw std::system_error(errno, std::generic_category(),
+                            "document root '" + options_.root.string() + "'");
+  }
+  try {
+    listener_ = std::make_unique<reactor::Listener>(options_.bind_address, options_.port);
+    if (int error = loop_.add(listener_->fd(), EPOLLIN, listener_events_); error != 0) {
+      throw std::system_error(error, std::generic_category(), "epoll_ctl(listener)");
+    }
+    std::size_t threads = options_.threads;
+    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+    for (std::size_t i = 0; i < threads; ++i) {
+      workers_.push_back(std::make_unique<RequestWorker>(root_fd_, limits_, draining_));
+    }
+    pool_ = std::make_unique<pool::WorkerPool>(
+        threads, kJobQueueCapacity,
+        [this](std::size_t worker, pool::Job job) { on_job(worker, job); });
+  } catch (...) {
+    ::close(root_fd_);
+    throw;
+  }
+}
+
+ServerCore::~ServerCore() {
+  pool_.reset();  // joins the workers before anything they use goes away
+  for (auto& connection : connections_) {
+    if (connection->phase != Phase::kFree) {
+      connection->clear_output();
+      ::close(connection->fd);
+    }
+  }
+  ::close(root_fd_);
+}
+
+ServerStats ServerCore::stats() const {
+  return {accepted_.load(std::memory_order_relaxed), open_.load(std::memory_order_relaxed),
+          dispatched_.load(std::memory_order_relaxed)};
+}
+
+void ServerCore::request_stop() {
+  stop_requested_.store(true);
+  loop_.wake();
+}
+
+void ServerCore::run() {
+  while (true) {
+    loop_.run_once(poll_timeout_ms());
+    drain_completions();
+    submit_backlog();
+    expire_timeouts();
+    if (draining_.load(std::memory_order_relaxed)) {
+      if (drained()) break;
+      if (loop_.now() >= drain_deadline_) {
+        // Past the drain time: whatever the reactor holds is closed; connections with a worker
+        // come back soon (worker jobs are bounded) and are closed on arrival.
+        for (auto& connection : connections_) {
+          Phase phase = connection->phase;
+          if (phase == Phase::kReading || phase == Phase::kWriting || phase == Phase::kQueued) {
+            close_connection(*connection);
+          }
+        }
+      }
+    } else {
+      maybe_resume_accepting();
+    }
+    for (Connection* closed : closed_this_batch_) free_connections_.push_back(closed);
+    closed_this_batch_.clear();
+  }
+  pool_->stop();
+}
+
+int ServerCore::poll_timeout_ms() const {
+  reactor::MonotonicMs next = -1;
+  auto consider = [&next](reactor::MonotonicMs deadline) {
+    if (deadline >= 0 && (next < 0 || deadline < next)) next = deadline;
+  };
+  consider(keepalive_timeouts_.next_deadline());
+  consider(header_timeouts_.next_deadline());
+  consider(send_timeouts_.next_deadline());
+  if (!accepting_ && !draining_.load(std::memory_order_relaxed)) consider(accept_resume_at_);
+  if (draining_.load(std::memory_order_relaxed)) consider(drain_deadline_);
+  if (next < 0) return -1;
+  return static_cast<int>(std::clamp<reactor::MonotonicMs>(next - loop_.now(), 0, 60'000));
+}
+
+// ---- accepting ----
+
+void ServerCore::accept_all() {
+  while (accepting_) {
+    if (open_.load(std::memory_order_relaxed) >= options_.max_connections) {
+      pause_accepting(-1);  // resumes when a connection closes
+      return;
+    }
+    int fd = listener_->accept_connection();
+    if (fd < 0) {
+      switch (-fd) {
+        case EAGAIN:
+          return;
+        case EINTR:
+        case ECONNABORTED:
+        case EPROTO:
+        case EPERM:
+          continue;
+        default:  // EMFILE, ENFILE, ENOBUFS, ENOMEM: out of resources
+          pause_accepting(loop_.now() + kAcceptPauseMs);
+          return;
+      }
+    }
+    Connection& connection = acquire_connection(fd);
+    if (loop_.add(fd, kConnectionEvents, connection) != 0) {
+      close_connection(connection);
+      continue;
+    }
+    header_timeouts_.arm(connection.timeout, loop_.now());
+  }
+}
+
+void ServerCore::pause_accepting(reactor::MonotonicMs until) {
+  if (accepting_) {
+    loop_.remove(listener_->fd());
+    accepting_ = false;
+  }
+  accept_resume_at_ = until;
+}
+
+void ServerCore::maybe_resume_accepting() {
+  if (accepting_ || open_.load(std::memory_order_relaxed) >= options_.max_connections) return;
+  if (accept_resume_at_ >= 0 && loop_.now() < accept_resume_at_) return;
+  if (loop_.add(listener_->fd(), EPOLLIN, listener_events_) == 0) {
+    accepting_ = true;
+    accept_all();
+  }
+}
+
+Connection& ServerCore::acquire_connection(int fd) {
+  Connection* connection;
+  if (!free_connections_.empty()) {
+    connection = free_connections_.back();
+    free_connections_.pop_back();
+  } else {
+    connections_.push_back(std::make_unique<Connection>(*this));
+    connection = connections_.back().get();
+  }
+  connection->fd = fd;
+  connection->phase = Phase::kReading;
+  accepted_.fetch_add(1, std::memory_order_relaxed);
+  open_.fetch_add(1, std::memory_order_relaxed);
+  return *connection;
+}
+
+// ---- reading and dispatching ----
+
+void ServerCore::on_connection_events(Connection& connection, std::uint32_t events) {
+  if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) connection.peer_closed = true;
+  switch (connection.phase) {
+    case Phase::kFree:
+      return;  // a stale event for a connection closed earlier in this batch
+    case Phase::kQueued:
+    case Phase::kWithWorker:
+      if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) connection.readable_pending = true;
+      if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) connection.writable_pending = true;
+      return;
+    case Phase::kWriting:
+      if (events & (EPOLLHUP | EPOLLERR)) {
+        close_connection(connection);
+        return;
+      }
+      if (events & EPOLLIN) connection.readable_pending = true;
+      if (events & EPOLLOUT) continue_writing(connection);
+      return;
+    case Phase::kReading:
+      read_and_frame(connection);
+      return;
+  }
+}
+
+void ServerCore::read_and_frame(Connection& connection) {
+  if (!ensure_input_buffer(connection)) {
+    close_connection(connection);
+    return;
+  }
+  connection.readable_pending = false;
+  while (true) {
+    std::size_t space = connection.input_capacity - connection.input_size;
+    if (space == 0) {
+      connection.input_maybe_more = true;
+      break;
+    }
+    ssize_t got = ::recv(connection.fd, connection.input.get() + connection.input_size, space, 0);
+    if (got > 0) {
+      connection.input_size += static_cast<std::size_t>(got);
+      // A short read drained the socket: edge-triggered epoll reports the next bytes, so the
+      // read that would only return EAGAIN is skipped.
+      if (static_cast<std::size_t>(got) < space) {
+        connection.input_maybe_more = false;
+        break;
+      }
+    } else if (got == 0) {
+      connection.peer_closed = true;
+      connection.input_maybe_more = false;
+      break;
+    } else if (errno == EINTR) {
+      continue;
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      connection.input_maybe_more = false;
+      break;
+    } else {
+      close_connection(connection);  // reset by peer, or worse
+      return;
+    }
+  }
+  if (connection.frame_next(limits_.parse) != Frame::kNeedMore) {
+    dispatch(connection);
+  } else {
+    wait_for_request(connection);
+  }
+}
+
+void ServerCore::wait_for_request(Connection& connection) {
+  if (connection.peer_closed || draining_.load(std::memory_order_relaxed)) {
+    close_connection(connection);  // no complete request, and none can come (or none is wanted)
+    return;
+  }
+  connection.phase = Phase::kReading;
+  if (connection.has_unanswered_input()) {
+    // The header timeout runs from the request's first byte, not from the latest one, or a
+    // client sending a byte every few seconds would hold the connection forever (slowloris).
+    if (!connection.timeout.armed_in(header_timeouts_)) {
+      header_timeouts_.arm(connection.timeout, loop_.now());
+    }
+  } else {
+    release_input_buffer(connection);
+    keepalive_timeouts_.arm(connection.timeout, loop_.now());
+  }
+}
+
+void ServerCore::dispatch(Connection& connection) {
+  reactor::TimeoutList::unlink(connection.timeout);
+  connection.writable_pending = false;
+  if (backlog_head_ == nullptr) {
+    connection.phase = Phase::kWithWorker;
+    ++with_workers_;
+    if (pool_->try_submit(pool::Job{&connection})) {
+      dispatched_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    --with_workers_;
+  }
+  // The queue is full: park the connection in FIFO order and read nothing more from it.
+  connection.phase = Phase::kQueued;
+  connection.next_queued = nullptr;
+  if (backlog_tail_) {
+    backlog_tail_->next_queued = &connection;
+  } else {
+    backlog_head_ = &connection;
+  }
+  backlog_tail_ = &connection;
+}
+
+void ServerCore::submit_backlog() {
+  while (backlog_head_ != nullptr) {
+    Connection* connection = backlog_head_;
+    connection->phase = Phase::kWithWorker;
+    if (!pool_->try_submit(pool::Job{connection})) {
+      connection->phase = Phase::kQueued;
+      return;
+    }
+    ++with_workers_;
+    dispatched_.fetch_add(1, std::memory_order_relaxed);
+    backlog_head_ = connection->next_queued;
+    if (backlog_head_ == nullptr) backlog_tail_ = nullptr;
+  }
+}
+
+// ---- workers and completions ----
+
+void ServerCore::on_job(std::size_t worker, pool::Job job) {
+  auto& connection = *static_cast<Connection*>(job.item);
+  workers_[worker]->serve(connection);
+  // Publish the connection back to the reactor: after this push the worker never touches it.
+  Connection* head = completed_.load(std::memory_order_relaxed);
+  do {
+    connection.next_completed = head;
+  } while (!completed_.compare_exchange_weak(head, &connection));
+  loop_.wake();
+}
+
+void ServerCore::on_events(std::uint32_t) {
+  drain_completions();
+  if (stop_requested_.load() && !draining_.load(std::memory_order_relaxed)) begin_drain();
+}
+
+void ServerCore::drain_completions() {
+  Connection* stack = completed_.exchange(nullptr);
+  // The stack is newest first; answer in arrival order.
+  Connection* fifo = nullptr;
+  while (stack != nullptr) {
+    Connection* next = stack->next_completed;
+    stack->next_completed = fifo;
+    fifo = stack;
+    stack = next;
+  }
+  while (fifo != nullptr) {
+    Connection* next = fifo->next_completed;
+    fifo->next_completed = nullptr;
+    on_completed(*fifo);
+    fifo = next;
+  }
+}
+
+void ServerCore::on_completed(Connection& connection) {
+  --with_workers_;
+  connection.phase = Phase::kReading;
+  switch (connection.outcome) {
+    case Outcome::kClose:
+      close_connection(connection);
+      return;
+    case Outcome::kWantWrite:
+      connection.phase = Phase::kWriting;
+      send_timeouts_.arm(connection.timeout, loop_.now());
+      if (connection.writable_pending) {
+        connection.writable_pending = false;
+        continue_writing(connection);
+      }
+      return;
+    case Outcome::kIdle:
+      after_response(connection);
+      return;
+  }
+}
+
+void ServerCore::after_response(Connection& connection) {
+  connection.phase = Phase::kReading;
+  if (draining_.load(std::memory_order_relaxed)) {
+    close_connection(connection);
+    return;
+  }
+  if (connection.frame_next(limits_.parse) != Frame::kNeedMore) {
+    dispatch(connection);
+  } else if (connection.readable_pending || connection.input_maybe_more) {
+    read_and_frame(connection);
+  } else {
+    wait_for_request(connection);
+  }
+}
+
+void ServerCore::continue_writing(Connection& connection) {
+  switch (connection.flush_output()) {
+    case FlushResult::kBlocked:
+      send_timeouts_.arm(connection.timeout, loop_.now());  // counts from the last progress
+      return;
+    case FlushResult::kFailed:
+      close_connection(connection);
+      return;
+    case FlushResult::kDone:
+      reactor::TimeoutList::unlink(connection.timeout);
+      if (connection.close_after_output) {
+        close_connection(connection);
+      } else {
+        after_response(connection);
+      }
+      return;
+  }
+}
+
+// ---- buffers, closing, timeouts, drain ----
+
+bool ServerCore::ensure_input_buffer(Connection& connection) {
+  if (connection.input) return true;
+  if (!free_buffers_.empty()) {
+    connection.input = std::move(free_buffers_.back());
+    free_buffers_.pop_back();
+  } else {
+    connection.input = std::make_unique_for_overwrite<char[]>(input_capacity_);
+  }
+  connection.input_capacity = input_capacity_;
+  connection.input_size = connection.input_consumed = connection.head_scanned = 0;
+  return true;
+}
+
+void ServerCore::release_input_buffer(Connection& connection) {
+  if (connection.input && free_buffers_.size() < kMaxFreeBuffers) {
+    free_buffers_.push_back(std::move(connection.input));
+  }
+  connection.input.reset();
+  connection.input_capacity = 0;
+  connection.input_size = connection.input_consumed = connection.head_scanned = 0;
+  connection.input_maybe_more = false;
+}
+
+void ServerCore::close_connection(Connection& connection) {
+  reactor::TimeoutList::unlink(connection.timeout);
+  if (connection.phase == Phase::kQueued) {
+    Connection** link = &backlog_head_;
+    Connection* previous = nullptr;
+    while (*link != &connection) {
+      previous = *link;
+      link = &(*link)->next_queued;
+    }
+    *link = connection.next_queued;
+    if (backlog_tail_ == &connection) backlog_tail_ = previous;
+  }
+  connection.clear_output();
+  release_input_buffer(connection);
+  ::close(connection.fd);
+  connection.fd = -1;
+  connection.frame = Frame::kNeedMore;
+  connection.close_after_output = false;
+  connection.peer_closed = connection.readable_pending = connection.writable_pending = false;
+  connection.outcome = Outcome::kIdle;
+  connection.phase = Phase::kFree;
+  closed_this_batch_.push_back(&connection);
+  open_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void ServerCore::expire_timeouts() {
+  reactor::MonotonicMs now = loop_.now();
+  for (reactor::TimeoutList* list : {&keepalive_timeouts_, &header_timeouts_, &send_timeouts_}) {
+    while (reactor::TimeoutNode* node = list->pop_expired(now)) {
+      close_connection(*static_cast<Connection*>(node->owner));
+    }
+  }
+}
+
+void ServerCore::begin_drain() {
+  draining_.store(true);
+  drain_deadline_ = loop_.now() + options_.drain_timeout.count();
+  if (accepting_) loop_.remove(listener_->fd());
+  accepting_ = false;
+  listener_->close();  // new connection attempts are refused from here on
+  for (auto& connection : connections_) {
+    if (connection->phase == Phase::kReading) close_connection(*connection);
+  }
+}
+
+bool ServerCore::drained() const { return open_.load(std::memory_order_relaxed) == 0; }
+
+}  // namespace hybrid::server

@@ -1,0 +1,119 @@
+// The reactor side of the server: accepting, reading, framing, dispatching to workers, finishing
+// writes, timeouts and the shutdown drain. Everything here runs on the reactor thread except
+// on_job() (workers) and request_stop() (any thread).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "hybrid/pool/worker_pool.h"
+#include "hybrid/reactor/event_loop.h"
+#include "hybrid/reactor/listener.h"
+#include "hybrid/reactor/timeout_list.h"
+#include "hybrid/server/connection.h"
+#include "hybrid/server/request_worker.h"
+#include "hybrid/server/server.h"
+
+namespace hybrid::server {
+
+class ServerCore final : public reactor::EventHandler {
+ public:
+  explicit ServerCore(ServerOptions options);
+  ~ServerCore();
+
+  void run();
+  void request_stop();
+
+  const ServerOptions& options() const { return options_; }
+  const reactor::Listener& listener() const { return *listener_; }
+  std::size_t threads() const { return pool_->size(); }
+  ServerStats stats() const;
+
+  // Reactor thread: readiness of one connection.
+  void on_connection_events(Connection& connection, std::uint32_t events);
+
+  // Wake-ups (completions and stop requests) arrive here.
+  void on_events(std::uint32_t events) override;
+
+ private:
+  class ListenerEvents final : public reactor::EventHandler {
+   public:
+    explicit ListenerEvents(ServerCore& core) : core_(core) {}
+    void on_events(std::uint32_t) override { core_.accept_all(); }
+
+   private:
+    ServerCore& core_;
+  };
+
+  void accept_all();
+  void pause_accepting(reactor::MonotonicMs until);
+  void maybe_resume_accepting();
+
+  void read_and_frame(Connection& connection);
+  void after_response(Connection& connection);
+  void dispatch(Connection& connection);
+  void submit_backlog();
+  void continue_writing(Connection& connection);
+  void on_completed(Connection& connection);
+  void drain_completions();
+
+  void wait_for_request(Connection& connection);
+  bool ensure_input_buffer(Connection& connection);
+  void release_input_buffer(Connection& connection);
+  void close_connection(Connection& connection);
+  Connection& acquire_connection(int fd);
+
+  void expire_timeouts();
+  int poll_timeout_ms() const;
+  void begin_drain();
+  bool drained() const;
+
+  // Workers: runs one job and hands the connection back.
+  void on_job(std::size_t worker, pool::Job job);
+
+  ServerOptions options_;
+  ResponseLimits limits_;
+  int root_fd_ = -1;
+  std::unique_ptr<reactor::Listener> listener_;
+  ListenerEvents listener_events_{*this};
+  reactor::EventLoop loop_{*this};
+  std::vector<std::unique_ptr<RequestWorker>> workers_;
+  std::unique_ptr<pool::WorkerPool> pool_;
+
+  // Connection objects are pooled for the server's lifetime: a stale epoll event can only ever
+  // reach a live object. Objects closed during one epoll batch return to the free list after it,
+  // so a stale event from that batch never hits a connection accepted in the same batch.
+  std::vector<std::unique_ptr<Connection>> connections_;
+  std::vector<Connection*> free_connections_;
+  std::vector<Connection*> closed_this_batch_;
+  std::vector<std::unique_ptr<char[]>> free_buffers_;
+  std::size_t input_capacity_;
+
+  // Workers push finished connections here (lock-free stack); the reactor takes the whole
+  // stack at once, then wakes through the event loop's coalesced eventfd.
+  std::atomic<Connection*> completed_{nullptr};
+
+  // Connections with a complete request that found the job queue full (FIFO).
+  Connection* backlog_head_ = nullptr;
+  Connection* backlog_tail_ = nullptr;
+
+  reactor::TimeoutList keepalive_timeouts_;
+  reactor::TimeoutList header_timeouts_;
+  reactor::TimeoutList send_timeouts_;
+
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> draining_{false};  // read by workers: responses close their connection
+  reactor::MonotonicMs drain_deadline_ = 0;
+  bool accepting_ = true;
+  reactor::MonotonicMs accept_resume_at_ = -1;
+
+  std::atomic<std::uint64_t> accepted_{0};
+  std::atomic<std::uint64_t> open_{0};
+  std::atomic<std::uint64_t> dispatched_{0};
+  std::size_t with_workers_ = 0;
+};
+
+}  // namespace hybrid::server

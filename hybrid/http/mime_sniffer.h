@@ -23,9 +23,11 @@ class MimeSniffer {
   MimeSniffer(const MimeSniffer&) = delete;
   MimeSniffer& operator=(const MimeSniffer&) = delete;
 
-  // The Content-Type of the open regular file `fd` whose fstat is `st`. Never an active type (see
-  // is_active_content_type); application/octet-stream when libmagic fails or is unsure. The view
-  // stays valid until the next call.
+  // The Content-Type of the open regular file `fd` whose fstat is `st`, from its first 64 KiB
+  // (read with pread: the file offset is untouched). Never an active type (see
+  // is_active_content_type); application/octet-stream when libmagic fails or is unsure and for an
+  // empty file. A charset is kept only on text/* types. The view stays valid until the next call.
+  // When max_cached entries are held, the next miss empties the cache (0 is treated as 1).
   std::string_view content_type(int fd, const struct stat& st);
 
   // How many times libmagic actually ran (for tests and benchmarks).

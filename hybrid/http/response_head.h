@@ -12,12 +12,14 @@ namespace hybrid::http {
 
 inline constexpr std::string_view kServerName = "hybrid";
 
-// Appends "Name: value\r\n" lines after a status line. If the buffer runs out, ok() turns false
-// and further appends are ignored; callers size buffers so that this never happens for the
-// headers they send, and answer 500 if it does.
+// Appends "Name: value\r\n" lines after a status line. If the buffer runs out, or a name or value
+// holds CR, LF or NUL (header injection, RFC 9110 §5.5) or a name holds ':', ok() turns false and
+// further appends are ignored; callers size buffers so that this never happens for the headers
+// they send, and answer 500 if it does.
 class ResponseHeadWriter {
  public:
-  // Writes the status line ("HTTP/1.1 200 OK\r\n") plus Date and Server.
+  // Writes the status line ("HTTP/1.1 200 OK\r\n") plus Date (http_date_now() when `date` is
+  // empty) and Server.
   ResponseHeadWriter(std::span<char> out, Status status, std::string_view date);
 
   ResponseHeadWriter& header(std::string_view name, std::string_view value);
@@ -36,16 +38,22 @@ class ResponseHeadWriter {
   bool ok_ = true;
 };
 
+// Every member has a default so callers can name only what they need with designated
+// initializers ({.keep_alive = true, .date = now}) without -Wmissing-field-initializers.
 struct ErrorResponseOptions {
   bool keep_alive = false;
-  bool head_only = false;             // HEAD: same headers, no body
-  std::string_view allow;             // sent as Allow when not empty (405)
-  std::string_view location;          // sent as Location when not empty (301)
-  std::string_view date;
+  bool head_only = false;          // HEAD: same headers, no body
+  std::string_view allow = {};     // sent as Allow when not empty (405)
+  std::string_view location = {};  // sent as Location when not empty (301); already encoded
+  std::string_view date = {};      // IMF-fixdate; empty means http_date_now()
 };
 
 // A complete response (head and, unless head_only, the status table's default HTML body) for an
-// error or redirect. Returns the bytes written, 0 if `out` is too small (2 KiB always suffices).
+// error or redirect: Content-Type and Content-Length describe the default body (Content-Length is
+// left out for 1xx, 204 and 304), X-Content-Type-Options: nosniff, Allow and Location when given,
+// and always an explicit "Connection: keep-alive" or "Connection: close" (the builder does not
+// know the request's version, and HTTP/1.0 needs the former). Returns the bytes written, 0 if
+// `out` is too small or a header value is unsafe (2 KiB always suffices for sane values).
 std::size_t build_error_response(std::span<char> out, Status status,
                                  const ErrorResponseOptions& options);
 

@@ -31,7 +31,9 @@ enum class Status : std::uint16_t {
   kHttpVersionNotSupported = 505,
 };
 
-constexpr int code(Status status) { return static_cast<int>(status); }
+constexpr int code(Status status) {
+  return static_cast<int>(status);
+}
 
 // The reason phrase ("Not Found"); "Unknown" for a value outside the enum.
 std::string_view reason_phrase(Status status);
@@ -40,7 +42,8 @@ std::string_view reason_phrase(Status status);
 // that never carry a body (1xx, 204, 304) and for 2xx.
 std::string_view default_body(Status status);
 
-// The status line without CRLF, e.g. "HTTP/1.1 404 Not Found". Views a static string.
+// The status line without CRLF, e.g. "HTTP/1.1 404 Not Found". Views a static string. A value
+// outside the enum (a caller's bug) gets the 500 line: no static string can name an unknown code.
 std::string_view status_line(Status status);
 
 }  // namespace hybrid::http

@@ -30,13 +30,16 @@ struct NormalizedPath {
 // (RFC 3986 §5.2.4) into `out`, writing a path relative to the document root: no leading '/', no
 // empty, "." or ".." segments ("" means the root itself). Rejected with 400: a malformed escape,
 // a decoded NUL or other control byte, a backslash, and ".." that would climb above the root.
+// A decoded '/' (%2F) separates segments like a literal one, so "..%2f" is a dot segment too.
+// trailing_slash is set when the path names a directory: it ends in '/', "." or "..", or is "/".
 // `out` must hold at least path.size() bytes; a path longer than out.size() is rejected too.
 NormalizedPath normalize_path(std::string_view path, std::span<char> out);
 
-// Percent-encodes a decoded relative path for a Location header: unreserved characters and '/'
-// stay, everything else becomes %XX, and the result always starts with exactly one '/' so it can
-// never name another host ("//evil.example"). Returns the bytes written, or 0 if `out` is too
-// small (it needs 3 * relative.size() + 2).
+// Percent-encodes a decoded relative path for a Location header: unreserved characters, '/' and
+// the inert sub-delims ! $ ( ) * + , ; = : @ stay, everything else becomes %XX, and the result
+// always starts with exactly one '/' (leading slashes of `relative` are dropped) so it can never
+// name another host ("//evil.example"). Returns the bytes written, or 0 if `out` is too small
+// (3 * relative.size() + 2 always suffices).
 std::size_t encode_location_path(std::string_view relative, std::span<char> out);
 
 }  // namespace hybrid::http

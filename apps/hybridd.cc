@@ -34,9 +34,10 @@ int main(int argc, char** argv) {
   ServerOptions options;
   std::size_t threads = 0;
 
-  CLI::App app{"hybridd: a static HTTP/1.1 server. One epoll thread owns the sockets; a pool of\n"
-               "worker threads behind a lock-free queue resolves files and writes responses.",
-               "hybridd"};
+  CLI::App app{
+      "hybridd: a static HTTP/1.1 server. One epoll thread owns the sockets; a pool of\n"
+      "worker threads behind a lock-free queue resolves files and writes responses.",
+      "hybridd"};
   app.get_formatter()->column_width(34);
   app.set_version_flag("-V,--version", std::string("hybridd ") + hybrid::kVersion);
   app.add_option("-r,--root", options.root, "Directory to serve")->capture_default_str();
@@ -57,6 +58,8 @@ int main(int argc, char** argv) {
                  "Largest request head in bytes (larger: 431)")
       ->check(CLI::Range(64, 1 << 20))
       ->capture_default_str();
+  app.add_option("--access-log", options.access_log,
+                 "Combined-format access log file, '-' for standard output (default: none)");
   add_seconds_option(app, "--keepalive-timeout", options.keepalive_timeout,
                      "Seconds an idle keep-alive connection stays open");
   add_seconds_option(app, "--header-timeout", options.header_timeout,

@@ -1,1 +1,137 @@
-// stub
+#include "hybrid/http/request_rules.h"
+
+#include <cstddef>
+#include <optional>
+
+namespace hybrid::http {
+namespace {
+
+constexpr std::size_t kMaxContentLengthDigits = 18;  // < 2^63, so the value never overflows
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+bool is_ows(char c) {
+  return c == ' ' || c == '\t';
+}
+
+std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// Content-Length = 1*DIGIT (RFC 9110 §8.6). A comma list, even of equal values, is refused: it is
+// legal to merge them but nothing honest sends one, and refusing is the safe side of §6.3.
+std::optional<std::uint64_t> parse_content_length(std::string_view value) {
+  if (value.empty() || value.size() > kMaxContentLengthDigits) return std::nullopt;
+  std::uint64_t length = 0;
+  for (const char c : value) {
+    if (!is_digit(c)) return std::nullopt;
+    length = length * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return length;
+}
+
+// Calls `visit` for each non-empty element of a comma-separated list (RFC 9110 §5.6.1).
+template <typename Visit>
+void for_each_element(std::string_view list, Visit visit) {
+  while (!list.empty()) {
+    const std::size_t comma = list.find(',');
+    const std::string_view element = trim_ows(list.substr(0, comma));
+    if (!element.empty()) visit(element);
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+}
+
+// The body framing must be unambiguous (RFC 9112 §6.3), or a proxy in front of us and we could
+// disagree about where this request ends: the classic request-smuggling setup.
+bool framing_is_valid(const Request& request) {
+  std::optional<std::uint64_t> content_length;
+  bool has_transfer_encoding = false;
+  bool chunked_is_final = false;
+  bool chunked_not_final = false;
+  for (const Header& header : request.headers()) {
+    if (iequals(header.name, "Content-Length")) {
+      const std::optional<std::uint64_t> length = parse_content_length(header.value);
+      if (!length || (content_length && *content_length != *length)) return false;
+      content_length = length;
+    } else if (iequals(header.name, "Transfer-Encoding")) {
+      has_transfer_encoding = true;
+      for_each_element(header.value, [&](std::string_view coding) {
+        if (chunked_is_final) chunked_not_final = true;  // chunked may be applied once, last
+        chunked_is_final = iequals(coding, "chunked");
+      });
+    }
+  }
+  if (!has_transfer_encoding) return true;
+  // §6.3 item 3: both headers is a smuggling attempt; §6.1: an HTTP/1.0 message with
+  // Transfer-Encoding has faulty framing; §6.3 item 4: without a final chunked the length of a
+  // request body cannot be known.
+  return !content_length && request.version_minor >= 1 && chunked_is_final && !chunked_not_final;
+}
+
+// Host = uri-host [ ":" port ] (RFC 9110 §7.2). A character-level check: enough to keep
+// whitespace, '/', '@' and other bytes that would let a Host value rewrite a URL we build.
+bool host_is_valid(std::string_view host) {
+  for (const char c : host) {
+    const bool alnum = is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (!alnum && std::string_view("-._~%!$&'()*+,;=:[]").find(c) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+Status check_request(const Request& request) {
+  // 1. Version: nothing else can be interpreted under a version we do not speak.
+  if (request.version_major != 1 || request.version_minor > 1) {
+    return Status::kHttpVersionNotSupported;
+  }
+  // 2. Framing, before anything that might answer and keep the connection: a request whose end is
+  //    ambiguous must never be followed by another one on the same connection.
+  if (!framing_is_valid(request)) return Status::kBadRequest;
+  // 3. Host (RFC 9112 §3.2): required in HTTP/1.1, at most one in any version, and well-formed.
+  const std::size_t hosts = request.count_headers("Host");
+  if (hosts > 1 || (hosts == 0 && request.version_minor >= 1)) return Status::kBadRequest;
+  if (hosts == 1 && !host_is_valid(*request.find_header("Host"))) return Status::kBadRequest;
+  // 4. Method (RFC 9110 §9.1): 501 for a method we do not recognise, 405 for one we do not allow.
+  if (request.method == Method::kUnknown) return Status::kNotImplemented;
+  if (request.method != Method::kGet && request.method != Method::kHead) {
+    return Status::kMethodNotAllowed;
+  }
+  return Status::kOk;
+}
+
+bool wants_keep_alive(const Request& request) {
+  // Every Connection line counts: a list may be split over several (RFC 9110 §5.3).
+  bool close = false;
+  bool keep_alive = false;
+  for (const Header& header : request.headers()) {
+    if (!iequals(header.name, "Connection")) continue;
+    close = close || has_token(header.value, "close");
+    keep_alive = keep_alive || has_token(header.value, "keep-alive");
+  }
+  if (close) return false;
+  const bool persistent_by_default =
+      request.version_major > 1 || (request.version_major == 1 && request.version_minor >= 1);
+  return persistent_by_default || keep_alive;
+}
+
+bool has_body(const Request& request) {
+  for (const Header& header : request.headers()) {
+    if (iequals(header.name, "Transfer-Encoding")) return true;
+    // Anything but a valid zero counts as a body: closing after answering is never wrong.
+    if (iequals(header.name, "Content-Length") &&
+        (header.value.empty() || header.value.find_first_not_of('0') != std::string_view::npos)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace hybrid::http

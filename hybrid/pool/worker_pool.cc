@@ -18,8 +18,11 @@ inline void cpu_relax() {
 
 }  // namespace
 
-WorkerPool::WorkerPool(std::size_t threads, std::size_t queue_capacity, Handler handler)
-    : handler_(std::move(handler)), queue_(std::clamp<std::size_t>(queue_capacity, 1, 65534)) {
+WorkerPool::WorkerPool(std::size_t threads, std::size_t queue_capacity, Handler handler,
+                       IdleHandler idle)
+    : handler_(std::move(handler)),
+      idle_(std::move(idle)),
+      queue_(std::clamp<std::size_t>(queue_capacity, 1, 65534)) {
   if (threads == 0) throw std::invalid_argument("worker pool needs at least one thread");
   threads_.reserve(threads);
   try {
@@ -30,7 +33,9 @@ WorkerPool::WorkerPool(std::size_t threads, std::size_t queue_capacity, Handler 
   }
 }
 
-WorkerPool::~WorkerPool() { stop(); }
+WorkerPool::~WorkerPool() {
+  stop();
+}
 
 bool WorkerPool::try_submit(Job job) {
   if (!queue_.bounded_push(job)) return false;
@@ -55,11 +60,12 @@ void WorkerPool::stop() {
   }
 }
 
-bool WorkerPool::wait_for_work(Job& job) {
+bool WorkerPool::wait_for_work(std::size_t worker, Job& job) {
   for (int spin = 0; spin < kSpinsBeforePark; ++spin) {
     if (queue_.pop(job)) return true;
     cpu_relax();
   }
+  if (idle_) idle_(worker);
   while (true) {
     std::uint32_t epoch = wake_epoch_.load(std::memory_order_acquire);
     parked_.fetch_add(1, std::memory_order_relaxed);
@@ -82,7 +88,7 @@ bool WorkerPool::wait_for_work(Job& job) {
 void WorkerPool::run(std::size_t worker) {
   Job job;
   while (true) {
-    if (!queue_.pop(job) && !wait_for_work(job)) return;
+    if (!queue_.pop(job) && !wait_for_work(worker, job)) return;
     handler_(worker, job);
   }
 }

@@ -7,14 +7,13 @@
 #pragma once
 
 #include <atomic>
+#include <boost/lockfree/queue.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <thread>
 #include <type_traits>
 #include <vector>
-
-#include <boost/lockfree/queue.hpp>
 
 namespace hybrid::pool {
 
@@ -29,10 +28,14 @@ class WorkerPool {
   // Runs on a worker thread; `worker` is that thread's index in [0, size()), so handlers can keep
   // per-worker state (scratch buffers, a libmagic handle) without locks.
   using Handler = std::function<void(std::size_t worker, Job job)>;
+  // Runs on a worker that found no work and is about to sleep (and once before it exits): the
+  // place to flush per-worker buffers. Optional.
+  using IdleHandler = std::function<void(std::size_t worker)>;
 
   // Starts `threads` workers (≥ 1). `queue_capacity` bounds the jobs waiting (≤ 65534, the
   // lock-free queue's limit). Throws std::system_error if a thread cannot start.
-  WorkerPool(std::size_t threads, std::size_t queue_capacity, Handler handler);
+  WorkerPool(std::size_t threads, std::size_t queue_capacity, Handler handler,
+             IdleHandler idle = {});
   ~WorkerPool();  // stop()
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -51,9 +54,10 @@ class WorkerPool {
 
  private:
   void run(std::size_t worker);
-  bool wait_for_work(Job& job);
+  bool wait_for_work(std::size_t worker, Job& job);
 
   Handler handler_;
+  IdleHandler idle_;
   boost::lockfree::queue<Job, boost::lockfree::fixed_sized<true>> queue_;
   std::atomic<std::uint32_t> wake_epoch_{0};  // the futex parked workers wait on
   std::atomic<int> parked_{0};

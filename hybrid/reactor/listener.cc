@@ -21,8 +21,7 @@ std::string endpoint_text(std::string_view address, bool ipv6, std::uint16_t por
 
 }  // namespace
 
-Listener::Listener(std::string_view address, std::uint16_t port, int backlog)
-    : address_(address) {
+Listener::Listener(std::string_view address, std::uint16_t port, int backlog) : address_(address) {
   sockaddr_storage storage{};
   socklen_t length = 0;
   auto* v4 = reinterpret_cast<sockaddr_in*>(&storage);
@@ -37,8 +36,9 @@ Listener::Listener(std::string_view address, std::uint16_t port, int backlog)
     length = sizeof *v6;
     ipv6_ = true;
   } else {
-    throw std::system_error(EINVAL, std::generic_category(),
-                            "bind address '" + address_ + "' is not a numeric IPv4 or IPv6 address");
+    throw std::system_error(
+        EINVAL, std::generic_category(),
+        "bind address '" + address_ + "' is not a numeric IPv4 or IPv6 address");
   }
 
   fd_ = ::socket(storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -63,18 +63,35 @@ Listener::Listener(std::string_view address, std::uint16_t port, int backlog)
                       : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
 }
 
-Listener::~Listener() { close(); }
+Listener::~Listener() {
+  close();
+}
 
 void Listener::close() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
 }
 
-std::string Listener::url() const { return "http://" + endpoint_text(address_, ipv6_, port_); }
+std::string Listener::url() const {
+  return "http://" + endpoint_text(address_, ipv6_, port_);
+}
 
-int Listener::accept_connection() {
-  int fd = ::accept4(fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+int Listener::accept_connection(std::span<char> peer_text) {
+  sockaddr_storage peer{};
+  socklen_t peer_length = sizeof peer;
+  int fd = ::accept4(fd_, reinterpret_cast<sockaddr*>(&peer), &peer_length,
+                     SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (fd < 0) return -errno;
+  if (!peer_text.empty()) {
+    const void* address =
+        peer.ss_family == AF_INET6
+            ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(&peer)->sin6_addr)
+            : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(&peer)->sin_addr);
+    if (!inet_ntop(peer.ss_family, address, peer_text.data(),
+                   static_cast<socklen_t>(peer_text.size()))) {
+      peer_text[0] = '\0';
+    }
+  }
   int on = 1;
   // Responses leave in one write each; Nagle would only delay the last segment of a response.
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -24,7 +25,8 @@ class Listener {
 
   // Accepts one connection as a non-blocking, close-on-exec socket with TCP_NODELAY. Returns the
   // fd, or -errno (-EAGAIN when no connection is pending; -EMFILE / -ENFILE when out of fds).
-  int accept_connection();
+  // When `peer_text` is given, the client's address is written there as text (NUL-terminated).
+  int accept_connection(std::span<char> peer_text = {});
 
   // Stops accepting for good: new connection attempts are refused from now on.
   void close();

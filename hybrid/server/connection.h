@@ -55,13 +55,14 @@ struct Connection final : reactor::EventHandler {
 
   // ---- owned by the current owner ----
   int fd = -1;
+  char peer[48] = {};  // the client's address, filled at accept when access logging is on
 
   // Input: [0, input_size) received, [0, input_consumed) already answered.
   std::unique_ptr<char[]> input;
   std::size_t input_capacity = 0;
   std::size_t input_size = 0;
   std::size_t input_consumed = 0;
-  std::size_t head_scanned = 0;  // find_head_end() progress over the unanswered bytes
+  std::size_t head_scanned = 0;   // find_head_end() progress over the unanswered bytes
   bool input_maybe_more = false;  // last read filled the buffer: the kernel may hold more
 
   Frame frame = Frame::kNeedMore;  // the last frame_next() result

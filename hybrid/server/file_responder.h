@@ -18,7 +18,7 @@ struct FileChoice {
   http::Status status = http::Status::kNotFound;
   int fd = -1;  // kOk: an open regular file, now owned by the caller
   struct stat st {};
-  std::string_view content_type;  // kOk; valid until the next choose()
+  std::string_view content_type;    // kOk; valid until the next choose()
   std::size_t location_length = 0;  // kMovedPermanently: bytes written to the location buffer
 };
 

@@ -15,19 +15,20 @@
 namespace hybrid::server {
 namespace {
 
-constexpr std::size_t kHeadRoom = 1024;        // the largest head a 200 can have
-constexpr std::size_t kErrorRoom = 2048;       // an error response with its default body
-constexpr std::size_t kBatchedResponses = 4;   // small responses one batch holds at least
+constexpr std::size_t kHeadRoom = 1024;       // the largest head a 200 can have
+constexpr std::size_t kErrorRoom = 2048;      // an error response with its default body
+constexpr std::size_t kBatchedResponses = 4;  // small responses one batch holds at least
 
 }  // namespace
 
 RequestWorker::RequestWorker(int root_fd, const ResponseLimits& limits,
-                             const std::atomic<bool>& draining)
+                             const std::atomic<bool>& draining, int access_log_fd)
     : limits_(limits),
       draining_(draining),
       files_(root_fd, limits.parse.max_request_line),
       batch_(kBatchedResponses * (kHeadRoom + limits.small_file_limit) + kErrorRoom),
-      location_(3 * limits.parse.max_request_line + 16) {}
+      location_(3 * limits.parse.max_request_line + 16),
+      log_(access_log_fd) {}
 
 void RequestWorker::serve(Connection& connection) {
   const std::size_t room = std::max(kErrorRoom, kHeadRoom + limits_.small_file_limit);
@@ -39,7 +40,12 @@ void RequestWorker::serve(Connection& connection) {
       flushed = flush(connection);
       if (flushed != FlushResult::kDone) break;  // this request stays buffered, unanswered
     }
-    keep_open = respond(connection, frame);
+    Answer answer = respond(connection, frame);
+    keep_open = answer.keep_alive;
+    if (log_.enabled()) {
+      log_.record(connection.peer, frame == Frame::kRequest ? &connection.request : nullptr,
+                  answer.status, answer.body_bytes);
+    }
     if (connection.file_remaining > 0) {
       flushed = flush(connection);
       if (flushed != FlushResult::kDone) break;
@@ -64,11 +70,10 @@ void RequestWorker::serve(Connection& connection) {
   }
 }
 
-bool RequestWorker::respond(Connection& connection, Frame frame) {
+RequestWorker::Answer RequestWorker::respond(Connection& connection, Frame frame) {
   if (frame == Frame::kError) {
     // A request we could not frame leaves the stream in an unknown state: answer and close.
-    respond_error(connection.frame_error, false, false);
-    return false;
+    return respond_error(connection.frame_error, false, false);
   }
   const http::Request& request = connection.request;
   connection.consume_request();  // the views stay valid until the next frame_next()
@@ -77,8 +82,8 @@ bool RequestWorker::respond(Connection& connection, Frame frame) {
                     !draining_.load(std::memory_order_relaxed);
 
   if (http::Status verdict = http::check_request(request); verdict != http::Status::kOk) {
-    bool framing_known = verdict == http::Status::kMethodNotAllowed ||
-                         verdict == http::Status::kNotImplemented;
+    bool framing_known =
+        verdict == http::Status::kMethodNotAllowed || verdict == http::Status::kNotImplemented;
     return respond_error(verdict, keep_alive && framing_known, head_only);
   }
 
@@ -90,7 +95,7 @@ bool RequestWorker::respond(Connection& connection, Frame frame) {
                                        .date = http::http_date_now()};
     batch_size_ += http::build_error_response(
         std::span(batch_.data() + batch_size_, batch_.size() - batch_size_), file.status, options);
-    return keep_alive;
+    return {keep_alive, file.status, 0};
   }
   if (file.status != http::Status::kOk) {
     return respond_error(file.status, keep_alive && file.status != http::Status::kBadRequest,
@@ -121,14 +126,14 @@ bool RequestWorker::respond(Connection& connection, Frame frame) {
   if (head_only) {
     ::close(file.fd);
     batch_size_ += head_length;
-    return keep_alive;
+    return {keep_alive, http::Status::kOk, 0};
   }
   if (size > limits_.small_file_limit) {
     batch_size_ += head_length;
     connection.file_fd = file.fd;  // the connection owns it now; flush_output() closes it
     connection.file_offset = 0;
     connection.file_remaining = size;
-    return keep_alive;
+    return {keep_alive, http::Status::kOk, size};
   }
 
   std::size_t got = 0;
@@ -152,18 +157,20 @@ bool RequestWorker::respond(Connection& connection, Frame frame) {
     head_length = fixed_length;
   }
   batch_size_ += head_length + got;
-  return keep_alive;
+  return {keep_alive, http::Status::kOk, got};
 }
 
-bool RequestWorker::respond_error(http::Status status, bool keep_alive, bool head_only) {
+RequestWorker::Answer RequestWorker::respond_error(http::Status status, bool keep_alive,
+                                                   bool head_only) {
   http::ErrorResponseOptions options{
       .keep_alive = keep_alive,
       .head_only = head_only,
       .allow = status == http::Status::kMethodNotAllowed ? http::kAllowedMethods : "",
       .date = http::http_date_now()};
-  batch_size_ += http::build_error_response(
+  std::size_t length = http::build_error_response(
       std::span(batch_.data() + batch_size_, batch_.size() - batch_size_), status, options);
-  return keep_alive;
+  batch_size_ += length;
+  return {keep_alive, status, head_only ? 0 : http::default_body(status).size()};
 }
 
 FlushResult RequestWorker::flush(Connection& connection) {

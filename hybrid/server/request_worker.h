@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "hybrid/http/request_parser.h"
+#include "hybrid/server/access_log.h"
 #include "hybrid/server/connection.h"
 #include "hybrid/server/file_responder.h"
 
@@ -25,16 +26,26 @@ struct ResponseLimits {
 class RequestWorker {
  public:
   // `draining` is read on every response: once set, responses close their connection.
-  RequestWorker(int root_fd, const ResponseLimits& limits, const std::atomic<bool>& draining);
+  // `access_log_fd` is -1 when logging is off.
+  RequestWorker(int root_fd, const ResponseLimits& limits, const std::atomic<bool>& draining,
+                int access_log_fd);
 
   // Called with a connection whose frame_next() returned kRequest or kError. Sets its outcome.
   void serve(Connection& connection);
 
+  // The worker is about to sleep: nothing buffered for the log may wait for the next request.
+  void on_idle() { log_.flush(); }
+
  private:
-  // Appends one response to the batch (or sets the connection's file range). Returns false when
-  // the connection must close after this response.
-  bool respond(Connection& connection, Frame frame);
-  bool respond_error(http::Status status, bool keep_alive, bool head_only);
+  struct Answer {
+    bool keep_alive = false;  // false: close the connection after this response
+    http::Status status = http::Status::kOk;
+    std::uint64_t body_bytes = 0;
+  };
+
+  // Appends one response to the batch (or sets the connection's file range).
+  Answer respond(Connection& connection, Frame frame);
+  Answer respond_error(http::Status status, bool keep_alive, bool head_only);
   // Sends the batch; anything unsent moves into the connection's pending output.
   FlushResult flush(Connection& connection);
 
@@ -44,6 +55,7 @@ class RequestWorker {
   std::vector<char> batch_;
   std::size_t batch_size_ = 0;
   std::vector<char> location_;
+  AccessLog log_;
 };
 
 }  // namespace hybrid::server

@@ -26,15 +26,18 @@ struct ServerOptions {
   std::filesystem::path root = "html";   // the document root; nothing outside it is served
   std::size_t threads = 0;               // workers; 0: one per hardware thread
 
-  std::size_t max_request_line = 8192;  // longer request line → 414
-  std::size_t max_head_bytes = 16384;   // larger request head → 431
-  std::size_t max_connections = 10000;  // beyond it, accepting pauses until one closes
+  std::size_t max_request_line = 8192;       // longer request line → 414
+  std::size_t max_head_bytes = 16384;        // larger request head → 431
+  std::size_t max_connections = 10000;       // beyond it, accepting pauses until one closes
   std::size_t small_file_limit = 32 * 1024;  // larger files go out with sendfile
 
   std::chrono::milliseconds keepalive_timeout{75'000};  // idle between requests
   std::chrono::milliseconds header_timeout{30'000};     // to receive a complete request head
   std::chrono::milliseconds send_timeout{60'000};       // without any progress writing
   std::chrono::milliseconds drain_timeout{10'000};      // after stop(), for in-flight responses
+
+  // Combined-format access log: empty for none, "-" for standard output, else a file appended to.
+  std::filesystem::path access_log;
 };
 
 // Counters, readable from any thread (relaxed: a snapshot, not a transaction).

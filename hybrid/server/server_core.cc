@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
@@ -35,7 +36,9 @@ void validate(const ServerOptions& options) {
 
 }  // namespace
 
-void Connection::on_events(std::uint32_t events) { core_.on_connection_events(*this, events); }
+void Connection::on_events(std::uint32_t events) {
+  core_.on_connection_events(*this, events);
+}
 
 ServerCore::ServerCore(ServerOptions options)
     : options_(std::move(options)),
@@ -61,6 +64,16 @@ ServerCore::ServerCore(ServerOptions options)
                             "document root '" + options_.root.string() + "'");
   }
   try {
+    if (options_.access_log == "-") {
+      access_log_fd_ = ::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0);
+    } else if (!options_.access_log.empty()) {
+      access_log_fd_ =
+          ::open(options_.access_log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    }
+    if (!options_.access_log.empty() && access_log_fd_ < 0) {
+      throw std::system_error(errno, std::generic_category(),
+                              "access log '" + options_.access_log.string() + "'");
+    }
     listener_ = std::make_unique<reactor::Listener>(options_.bind_address, options_.port);
     if (int error = loop_.add(listener_->fd(), EPOLLIN, listener_events_); error != 0) {
       throw std::system_error(error, std::generic_category(), "epoll_ctl(listener)");
@@ -68,12 +81,15 @@ ServerCore::ServerCore(ServerOptions options)
     std::size_t threads = options_.threads;
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
     for (std::size_t i = 0; i < threads; ++i) {
-      workers_.push_back(std::make_unique<RequestWorker>(root_fd_, limits_, draining_));
+      workers_.push_back(
+          std::make_unique<RequestWorker>(root_fd_, limits_, draining_, access_log_fd_));
     }
     pool_ = std::make_unique<pool::WorkerPool>(
         threads, kJobQueueCapacity,
-        [this](std::size_t worker, pool::Job job) { on_job(worker, job); });
+        [this](std::size_t worker, pool::Job job) { on_job(worker, job); },
+        [this](std::size_t worker) { workers_[worker]->on_idle(); });
   } catch (...) {
+    if (access_log_fd_ >= 0) ::close(access_log_fd_);
     ::close(root_fd_);
     throw;
   }
@@ -87,6 +103,8 @@ ServerCore::~ServerCore() {
       ::close(connection->fd);
     }
   }
+  workers_.clear();  // flushes the access log
+  if (access_log_fd_ >= 0) ::close(access_log_fd_);
   ::close(root_fd_);
 }
 
@@ -149,7 +167,9 @@ void ServerCore::accept_all() {
       pause_accepting(-1);  // resumes when a connection closes
       return;
     }
-    int fd = listener_->accept_connection();
+    char peer[sizeof Connection::peer] = {};
+    int fd = listener_->accept_connection(access_log_fd_ >= 0 ? std::span<char>(peer)
+                                                              : std::span<char>());
     if (fd < 0) {
       switch (-fd) {
         case EAGAIN:
@@ -165,6 +185,7 @@ void ServerCore::accept_all() {
       }
     }
     Connection& connection = acquire_connection(fd);
+    std::memcpy(connection.peer, peer, sizeof peer);
     if (loop_.add(fd, kConnectionEvents, connection) != 0) {
       close_connection(connection);
       continue;
@@ -491,6 +512,8 @@ void ServerCore::begin_drain() {
   }
 }
 
-bool ServerCore::drained() const { return open_.load(std::memory_order_relaxed) == 0; }
+bool ServerCore::drained() const {
+  return open_.load(std::memory_order_relaxed) == 0;
+}
 
 }  // namespace hybrid::server

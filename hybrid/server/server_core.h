@@ -77,6 +77,7 @@ class ServerCore final : public reactor::EventHandler {
   ServerOptions options_;
   ResponseLimits limits_;
   int root_fd_ = -1;
+  int access_log_fd_ = -1;
   std::unique_ptr<reactor::Listener> listener_;
   ListenerEvents listener_events_{*this};
   reactor::EventLoop loop_{*this};

@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -58,15 +59,15 @@ http::Status status_for_open_error(int error) {
 }  // namespace
 
 int open_beneath(int root_fd, const char* relative_path) {
-  static bool have_openat2 = true;  // a benign race: every thread computes the same answer
-  if (have_openat2) {
+  static std::atomic<bool> have_openat2{true};  // every thread computes the same answer
+  if (have_openat2.load(std::memory_order_relaxed)) {
     open_how how{};
     how.flags = kOpenFlags;
     how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
     long fd = ::syscall(SYS_openat2, root_fd, relative_path, &how, sizeof how);
     if (fd >= 0) return static_cast<int>(fd);
     if (errno != ENOSYS) return -errno;
-    have_openat2 = false;
+    have_openat2.store(false, std::memory_order_relaxed);
   }
   return open_walking(root_fd, relative_path);
 }

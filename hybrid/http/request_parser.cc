@@ -1,6 +1,6 @@
-// The parser walks the head line by line: a memchr for the line's CR bounds it, one table lookup
-// per byte validates it. A line without its CR yet is validated as far as it goes, so a bad byte
-// is an error on the read that brings it, not when the head finally ends.
+// The parser walks the head line by line: a memchr for the line's CR bounds it, a table lookup
+// per byte (per word for field values) validates it. A line without its CR yet is validated as far
+// as it goes, so a bad byte is an error on the read that brings it, not when the head ends.
 #include "hybrid/http/request_parser.h"
 
 #include <algorithm>
@@ -11,7 +11,7 @@
 namespace hybrid::http {
 namespace {
 
-// Byte classes, one bit each, so every validation loop is a single table lookup per byte.
+// Byte classes, one bit each, so a validation loop is a single table lookup per byte.
 enum CharClass : std::uint8_t {
   kTokenChar = 1,   // tchar (RFC 9110 §5.6.2): methods and field names
   kTargetChar = 2,  // VCHAR: request-target bytes (RFC 9112 §3.2); finer checks live in target.cc
@@ -182,7 +182,7 @@ ParseResult parse_head(std::string_view head, Request& request, std::size_t max_
   if (pos == head.size()) return incomplete();
   if (head[pos] != '\n') return error(Status::kBadRequest);  // bare CR (RFC 9112 §2.2)
   ++pos;
-  // HTTP/2.0 and later are not spoken over this framing (RFC 9110 §6.2); minor versions of 1 are
+  // HTTP/2.0 and later are not spoken over this framing (RFC 9110 §2.5); minor versions of 1 are
   // left to check_request(), which is where the policy lives.
   if (request.version_major != 1) return error(Status::kHttpVersionNotSupported);
 

@@ -20,11 +20,17 @@ constexpr std::string_view kIndexFile = "index.html";
 
 // The walk used when openat2 is missing (kernels before 5.6, or a seccomp filter that hides it).
 int open_walking(int root_fd, const char* relative_path) {
+  if (relative_path[0] == '/') return -EXDEV;
   int dir = root_fd;
   const char* segment = relative_path;
   while (true) {
     const char* slash = std::strchr(segment, '/');
     std::string name = slash ? std::string(segment, slash) : std::string(segment);
+    if (name == "..") {
+      // Callers pass normalised paths, but this walk is the last line of defence, not the first.
+      if (dir != root_fd) ::close(dir);
+      return -EXDEV;
+    }
     int flags = kOpenFlags | O_NOFOLLOW | (slash ? O_DIRECTORY : 0);
     int next = ::openat(dir, name.c_str(), flags);
     int error = errno;

@@ -222,6 +222,9 @@ Connection& ServerCore::acquire_connection(int fd) {
   }
   connection->fd = fd;
   connection->phase = Phase::kReading;
+  connection->peer_closed = connection->readable_pending = connection->writable_pending = false;
+  connection->close_after_output = false;
+  connection->frame = Frame::kNeedMore;
   accepted_.fetch_add(1, std::memory_order_relaxed);
   open_.fetch_add(1, std::memory_order_relaxed);
   return *connection;
@@ -230,10 +233,11 @@ Connection& ServerCore::acquire_connection(int fd) {
 // ---- reading and dispatching ----
 
 void ServerCore::on_connection_events(Connection& connection, std::uint32_t events) {
+  if (connection.phase == Phase::kFree) return;  // stale: closed earlier in this epoll batch
   if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) connection.peer_closed = true;
   switch (connection.phase) {
     case Phase::kFree:
-      return;  // a stale event for a connection closed earlier in this batch
+      return;
     case Phase::kQueued:
     case Phase::kWithWorker:
       if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) connection.readable_pending = true;

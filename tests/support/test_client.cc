@@ -1,1 +1,334 @@
-// stub
+#include "tests/support/test_client.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace hybrid::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+enum class RecvResult { kData, kClosed, kReset, kTimeout, kError };
+
+// One poll()+recv() bounded by `deadline`, appending to `buffer`.
+RecvResult recv_some(int fd, std::string& buffer, Clock::time_point deadline) {
+  std::array<char, 256 * 1024> chunk;
+  for (;;) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) return RecvResult::kTimeout;
+    pollfd pfd{fd, POLLIN, 0};
+    const int ready = ::poll(&pfd, 1, static_cast<int>(std::min<long long>(left, 60'000)));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) return RecvResult::kError;
+    if (ready == 0) continue;  // the loop re-checks the deadline
+    const ssize_t n = ::recv(fd, chunk.data(), chunk.size(), 0);
+    if (n > 0) {
+      buffer.append(chunk.data(), static_cast<std::size_t>(n));
+      return RecvResult::kData;
+    }
+    if (n == 0) return RecvResult::kClosed;
+    if (errno == EINTR || errno == EAGAIN) continue;
+    if (errno == ECONNRESET) return RecvResult::kReset;
+    return RecvResult::kError;
+  }
+}
+
+std::string to_lower(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower;
+}
+
+// RFC 9110 §5.6.2 tchar.
+bool is_token_char(char c) {
+  if (std::isalnum(static_cast<unsigned char>(c))) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+bool is_digits(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) != 0;
+  });
+}
+
+// Field values and reason phrases: visible characters, SP, HTAB and obs-text; no CR, LF, NUL.
+bool is_field_text(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) {
+                       const auto byte = static_cast<unsigned char>(c);
+                       return byte == '\t' || byte >= 0x20;
+                     }) &&
+         text.find('\x7f') == std::string_view::npos;
+}
+
+std::string_view trim_ows(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+enum class HeadScan { kIncomplete, kComplete, kMalformed };
+
+// Finds the end of a response head whose lines all end in CRLF; `head_size` includes the empty
+// line. A bare LF is malformed at once, so a broken server fails the test fast, not by timeout.
+HeadScan scan_head(std::string_view buffer, std::size_t& head_size) {
+  std::size_t line_start = 0;
+  for (;;) {
+    const std::size_t lf = buffer.find('\n', line_start);
+    if (lf == std::string_view::npos) return HeadScan::kIncomplete;
+    if (lf == line_start || buffer[lf - 1] != '\r') return HeadScan::kMalformed;
+    if (lf == line_start + 1) {
+      head_size = lf + 1;
+      return line_start == 0 ? HeadScan::kMalformed : HeadScan::kComplete;
+    }
+    line_start = lf + 1;
+  }
+}
+
+// Parses "HTTP/1.1 200 OK\r\nName: value\r\n...\r\n\r\n"; false when anything is off.
+bool parse_head(std::string_view head, Response& response) {
+  std::size_t line_end = head.find("\r\n");
+  const std::string_view status_line = head.substr(0, line_end);
+  // HTTP-version SP 3DIGIT SP [reason-phrase] (RFC 9112 §4)
+  if (status_line.size() < 13 || !status_line.starts_with("HTTP/") ||
+      !std::isdigit(static_cast<unsigned char>(status_line[5])) || status_line[6] != '.' ||
+      !std::isdigit(static_cast<unsigned char>(status_line[7])) || status_line[8] != ' ' ||
+      !is_digits(status_line.substr(9, 3)) || status_line[12] != ' ') {
+    return false;
+  }
+  response.version = std::string(status_line.substr(0, 8));
+  response.status =
+      (status_line[9] - '0') * 100 + (status_line[10] - '0') * 10 + (status_line[11] - '0');
+  response.reason = std::string(status_line.substr(13));
+  if (!is_field_text(response.reason)) return false;
+
+  std::size_t line_start = line_end + 2;
+  for (;;) {
+    line_end = head.find("\r\n", line_start);
+    if (line_end == std::string_view::npos) return false;
+    const std::string_view line = head.substr(line_start, line_end - line_start);
+    if (line.empty()) return true;
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0) return false;
+    const std::string_view name = line.substr(0, colon);
+    if (!std::all_of(name.begin(), name.end(), is_token_char)) return false;  // also obs-fold
+    const std::string_view value = trim_ows(line.substr(colon + 1));
+    if (!is_field_text(value)) return false;
+    response.headers.emplace(to_lower(name), std::string(value));
+    line_start = line_end + 2;
+  }
+}
+
+// The body length announced by Content-Length: nullopt when absent, -1 when invalid or
+// conflicting (RFC 9112 §6.3).
+std::optional<long long> content_length(const Response& response) {
+  const auto [first, last] = response.headers.equal_range("content-length");
+  if (first == last) return std::nullopt;
+  std::optional<long long> length;
+  for (auto it = first; it != last; ++it) {
+    long long value = 0;
+    const std::string& text = it->second;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (!is_digits(text) || error != std::errc{} || end != text.data() + text.size()) return -1;
+    if (length && *length != value) return -1;
+    length = value;
+  }
+  return length;
+}
+
+}  // namespace
+
+std::string Response::header(std::string_view name) const {
+  const auto it = headers.find(to_lower(name));
+  return it == headers.end() ? std::string() : it->second;
+}
+
+bool Response::has_header(std::string_view name) const {
+  return headers.find(to_lower(name)) != headers.end();
+}
+
+TestClient::TestClient(std::string_view host, std::uint16_t port) {
+  sockaddr_storage address{};
+  socklen_t address_size = 0;
+  const std::string host_text(host);
+  const bool ipv6 = host_text.find(':') != std::string::npos;
+  if (ipv6) {
+    auto& in6 = reinterpret_cast<sockaddr_in6&>(address);
+    in6.sin6_family = AF_INET6;
+    in6.sin6_port = htons(port);
+    if (::inet_pton(AF_INET6, host_text.c_str(), &in6.sin6_addr) != 1) {
+      ADD_FAILURE() << "not an IPv6 literal: " << host_text;
+      return;
+    }
+    address_size = sizeof(in6);
+  } else {
+    auto& in4 = reinterpret_cast<sockaddr_in&>(address);
+    in4.sin_family = AF_INET;
+    in4.sin_port = htons(port);
+    if (::inet_pton(AF_INET, host_text.c_str(), &in4.sin_addr) != 1) {
+      ADD_FAILURE() << "not an IPv4 literal: " << host_text;
+      return;
+    }
+    address_size = sizeof(in4);
+  }
+
+  const int fd = ::socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) {
+    ADD_FAILURE() << "socket: " << std::strerror(errno);
+    return;
+  }
+  // Non-blocking connect bounded by poll(): a server whose backlog is full must not hang a test.
+  int error = 0;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), address_size) != 0) {
+    error = errno;
+    if (error == EINPROGRESS) {
+      pollfd pfd{fd, POLLOUT, 0};
+      int ready = 0;
+      do {
+        ready = ::poll(&pfd, 1, 5000);
+      } while (ready < 0 && errno == EINTR);
+      socklen_t size = sizeof(error);
+      if (ready <= 0) {
+        error = ETIMEDOUT;
+      } else if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) != 0) {
+        error = errno;
+      }
+    }
+  }
+  if (error != 0) {
+    ADD_FAILURE() << "connect to " << host_text << ":" << port << ": " << std::strerror(error);
+    ::close(fd);
+    return;
+  }
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  // Blocking sends are bounded too, and small writes leave at once (dribbling tests need it).
+  const timeval send_timeout{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout));
+  const int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  fd_ = fd;
+}
+
+TestClient::~TestClient() {
+  close();
+}
+
+bool TestClient::send(std::string_view bytes) {
+  if (fd_ < 0) return false;
+  while (!bytes.empty()) {
+    const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;  // EPIPE, ECONNRESET, or EAGAIN after SO_SNDTIMEO
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+bool TestClient::fill(std::chrono::steady_clock::time_point deadline) {
+  return fd_ >= 0 && recv_some(fd_, buffer_, deadline) == RecvResult::kData;
+}
+
+std::optional<Response> TestClient::read_response(bool head_request,
+                                                  std::chrono::milliseconds timeout) {
+  if (fd_ < 0) return std::nullopt;
+  const auto deadline = Clock::now() + timeout;
+
+  std::size_t head_size = 0;
+  for (;;) {
+    const HeadScan scan = scan_head(buffer_, head_size);
+    if (scan == HeadScan::kMalformed) return std::nullopt;
+    if (scan == HeadScan::kComplete) break;
+    if (!fill(deadline)) return std::nullopt;
+  }
+  Response response;
+  if (!parse_head(std::string_view(buffer_).substr(0, head_size), response)) return std::nullopt;
+
+  const bool bodiless = head_request || response.status / 100 == 1 || response.status == 204 ||
+                        response.status == 304;
+  if (bodiless) {
+    buffer_.erase(0, head_size);
+    return response;
+  }
+  if (response.has_header("transfer-encoding")) return std::nullopt;  // chunked: not needed here
+
+  const std::optional<long long> length = content_length(response);
+  if (length && *length < 0) return std::nullopt;
+  if (length) {
+    const auto body_size = static_cast<std::size_t>(*length);
+    while (buffer_.size() - head_size < body_size) {
+      if (!fill(deadline)) return std::nullopt;
+    }
+    response.body = buffer_.substr(head_size, body_size);
+    buffer_.erase(0, head_size + body_size);
+    return response;
+  }
+  // No framing: the body is everything until the server closes (RFC 9112 §6.3 rule 8).
+  for (;;) {
+    const RecvResult result = recv_some(fd_, buffer_, deadline);
+    if (result == RecvResult::kData) continue;
+    if (result != RecvResult::kClosed) return std::nullopt;
+    response.body = buffer_.substr(head_size);
+    buffer_.clear();
+    return response;
+  }
+}
+
+bool TestClient::wait_closed(std::chrono::milliseconds timeout) {
+  if (fd_ < 0) return true;
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    buffer_.clear();
+    switch (recv_some(fd_, buffer_, deadline)) {
+      case RecvResult::kData:
+        continue;
+      case RecvResult::kClosed:
+      case RecvResult::kReset:
+        buffer_.clear();
+        return true;
+      case RecvResult::kTimeout:
+      case RecvResult::kError:
+        buffer_.clear();
+        return false;
+    }
+  }
+}
+
+std::optional<Response> TestClient::request(std::string_view raw, bool head_request) {
+  if (!send(raw)) return std::nullopt;
+  return read_response(head_request);
+}
+
+void TestClient::close() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+  buffer_.clear();
+}
+
+std::string make_request(std::string_view method, std::string_view target,
+                         std::string_view extra_headers) {
+  std::string request;
+  request.reserve(method.size() + target.size() + extra_headers.size() + 40);
+  request.append(method).append(" ").append(target).append(" HTTP/1.1\r\nHost: test\r\n");
+  request.append(extra_headers).append("\r\n");
+  return request;
+}
+
+}  // namespace hybrid::test

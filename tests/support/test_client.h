@@ -14,7 +14,7 @@ namespace hybrid::test {
 struct Response {
   int status = 0;
   std::string reason;
-  std::string version;                           // "HTTP/1.1"
+  std::string version;                              // "HTTP/1.1"
   std::multimap<std::string, std::string> headers;  // names lower-cased
   std::string body;
 
@@ -39,8 +39,8 @@ class TestClient {
 
   // Reads one response. `head_request` means the response to a HEAD: no body follows even with a
   // Content-Length. nullopt on timeout, close before a complete response, or a malformed response.
-  std::optional<Response> read_response(bool head_request = false,
-                                        std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  std::optional<Response> read_response(
+      bool head_request = false, std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   // True when the server has closed the connection (read returns 0 or a reset) within `timeout`,
   // discarding anything else it sends first.

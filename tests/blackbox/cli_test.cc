@@ -1,0 +1,165 @@
+// Black-box: the hybridd command line, its start-up failures and the address families it binds.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "tests/blackbox/blackbox_support.h"
+#include "tests/support/server_process.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_client.h"
+
+namespace hybrid::test {
+namespace {
+
+constexpr auto kFailFast = std::chrono::seconds(5);
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+// A start-up failure: a non-zero exit (not a timeout, which means the server started anyway).
+void expect_startup_failure(const RunResult& result) {
+  EXPECT_NE(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.exit_code, -1) << "hybridd kept running:\n" << result.output;
+  EXPECT_LT(result.exit_code, 128) << "hybridd died by a signal:\n" << result.output;
+  EXPECT_FALSE(result.output.empty()) << "a failure must say why";
+}
+
+TEST(CliTest, HelpListsTheOptionsAndExitsZero) {
+  const RunResult result = run_hybridd({"--help"});
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  for (const char* option : {"--threads", "--root", "--port", "--bind"}) {
+    EXPECT_NE(result.output.find(option), std::string::npos) << option << " missing:\n"
+                                                             << result.output;
+  }
+}
+
+TEST(CliTest, VersionPrintsTheVersionAndExitsZero) {
+  const RunResult result = run_hybridd({"--version"});
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("0.1.0"), std::string::npos) << result.output;
+  EXPECT_EQ(result.output.find("listening"), std::string::npos) << "--version started a server";
+}
+
+TEST(CliTest, MissingRootFailsAndNamesThePath) {
+  TempDir dir;
+  const std::string missing = (dir.path() / "no-such-root").string();
+  const RunResult result =
+      run_hybridd({"--root", missing, "--port", "0", "--bind", "127.0.0.1"}, kFailFast);
+  expect_startup_failure(result);
+  EXPECT_NE(result.output.find(missing), std::string::npos) << result.output;
+}
+
+TEST(CliTest, RootThatIsAFileFails) {
+  TempDir dir;
+  const std::string file = dir.write("plain.txt", "not a directory").string();
+  const RunResult result =
+      run_hybridd({"--root", file, "--port", "0", "--bind", "127.0.0.1"}, kFailFast);
+  expect_startup_failure(result);
+  EXPECT_NE(result.output.find(file), std::string::npos) << result.output;
+}
+
+TEST(CliTest, PortInUseFailsWithAClearMessage) {
+  const int holder = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(holder, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(holder, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  ASSERT_EQ(::listen(holder, 1), 0);
+  socklen_t size = sizeof(address);
+  ASSERT_EQ(::getsockname(holder, reinterpret_cast<sockaddr*>(&address), &size), 0);
+  const std::string port = std::to_string(ntohs(address.sin_port));
+
+  TempDir dir;
+  const RunResult result = run_hybridd(
+      {"--root", dir.path().string(), "--port", port, "--bind", "127.0.0.1"}, kFailFast);
+  ::close(holder);
+  expect_startup_failure(result);
+  EXPECT_NE(lower(result.output).find("in use"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find(port), std::string::npos) << "name the port:\n" << result.output;
+}
+
+TEST(CliTest, UnknownFlagFails) {
+  TempDir dir;
+  const RunResult result =
+      run_hybridd({"--root", dir.path().string(), "--no-such-flag", "--port", "0"}, kFailFast);
+  expect_startup_failure(result);
+  EXPECT_NE(result.output.find("no-such-flag"), std::string::npos) << result.output;
+}
+
+TEST(CliTest, NonPositiveThreadCountFails) {
+  TempDir dir;
+  for (const char* threads : {"0", "-1", "many"}) {
+    SCOPED_TRACE(threads);
+    const RunResult result = run_hybridd(
+        {"--root", dir.path().string(), "--threads", threads, "--port", "0", "--bind", "127.0.0.1"},
+        kFailFast);
+    expect_startup_failure(result);
+  }
+}
+
+TEST(CliTest, InvalidPortFails) {
+  TempDir dir;
+  for (const char* port : {"65536", "-1", "http"}) {
+    SCOPED_TRACE(port);
+    const RunResult result = run_hybridd(
+        {"--root", dir.path().string(), "--port", port, "--bind", "127.0.0.1"}, kFailFast);
+    expect_startup_failure(result);
+  }
+}
+
+TEST(CliTest, ListeningLineNamesRootAndThreads) {
+  TempDir dir;
+  dir.write("index.html", "hello");
+  ServerProcess server(root_args(dir.path(), {"--threads", "3"}));
+  ASSERT_TRUE(server.running());
+  const std::string root = std::filesystem::canonical(dir.path()).string();
+  const std::string output = server.output();
+  EXPECT_NE(output.find("hybridd 0.1.0 listening on http://127.0.0.1:" +
+                        std::to_string(server.port()) + " (root " + root + ", 3 threads)"),
+            std::string::npos)
+      << output;
+  const auto response = get(server.port(), "/index.html");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->body, "hello");
+}
+
+bool ipv6_loopback_available() {
+  const int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in6 address{};
+  address.sin6_family = AF_INET6;
+  address.sin6_addr = in6addr_loopback;
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  ::close(fd);
+  return ok;
+}
+
+TEST(CliTest, ServesOverIpv6Loopback) {
+  if (!ipv6_loopback_available()) GTEST_SKIP() << "::1 is not available here";
+  TempDir dir;
+  dir.write("index.html", "over ipv6");
+  ServerProcess server(root_args(dir.path(), {"--bind", "::1"}));
+  ASSERT_TRUE(server.running());
+  EXPECT_NE(server.output().find("http://[::1]:"), std::string::npos) << server.output();
+  TestClient client("::1", server.port());
+  ASSERT_TRUE(client.connected());
+  const auto response = client.request(make_request("GET", "/index.html"));
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "over ipv6");
+}
+
+}  // namespace
+}  // namespace hybrid::test

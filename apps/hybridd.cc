@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -58,6 +59,19 @@ int main(int argc, char** argv) {
                  "Largest request head in bytes (larger: 431)")
       ->check(CLI::Range(64, 1 << 20))
       ->capture_default_str();
+  app.add_option("--cache-control", options.cache_control,
+                 "Cache-Control value for files, e.g. 'max-age=3600' (default: none)");
+  app.add_flag("--precompressed", options.precompressed,
+               "Serve file.br / file.gz next to file to clients that accept them");
+  app.add_flag("--serve-dotfiles", options.serve_dotfiles,
+               "Serve paths with '.name' segments (default: 404 except /.well-known/)");
+  app.add_option("--vhosts", options.vhosts,
+                 "Directory of sites: Host h is served from DIR/h/, else DIR/default/, else 421")
+      ->check(CLI::ExistingDirectory);
+  std::vector<std::string> error_pages;
+  app.add_option("--error-page", error_pages,
+                 "CODE=FILE: an HTML file (<= 64 KiB) to send instead of the default page for a "
+                 "4xx/5xx status; repeatable");
   app.add_option("--access-log", options.access_log,
                  "Combined-format access log file, '-' for standard output (default: none)");
   add_seconds_option(app, "--keepalive-timeout", options.keepalive_timeout,
@@ -75,6 +89,18 @@ int main(int argc, char** argv) {
     return app.exit(error) == 0 ? 0 : 2;
   }
   options.threads = threads;
+  for (const std::string& page : error_pages) {
+    std::size_t equals = page.find('=');
+    int status = 0;
+    auto [end, error] =
+        std::from_chars(page.data(), page.data() + std::min(equals, page.size()), status);
+    if (equals == std::string::npos || error != std::errc() || end != page.data() + equals ||
+        equals + 1 == page.size()) {
+      std::fprintf(stderr, "hybridd: --error-page expects CODE=FILE, got '%s'\n", page.c_str());
+      return 2;
+    }
+    options.error_pages[status] = page.substr(equals + 1);
+  }
 
   // Block the shutdown signals before any thread exists, so every thread inherits the mask and
   // only the waiter below ever sees them.

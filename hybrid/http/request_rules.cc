@@ -3,10 +3,10 @@
 #include <cstddef>
 #include <optional>
 
+#include "hybrid/http/body_framing.h"
+
 namespace hybrid::http {
 namespace {
-
-constexpr std::size_t kMaxContentLengthDigits = 18;  // < 2^63, so the value never overflows
 
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
@@ -20,18 +20,6 @@ std::string_view trim_ows(std::string_view s) {
   while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
   return s;
-}
-
-// Content-Length = 1*DIGIT (RFC 9110 §8.6). A comma list, even of equal values, is refused: it is
-// legal to merge them but nothing honest sends one, and refusing is the safe side of §6.3.
-std::optional<std::uint64_t> parse_content_length(std::string_view value) {
-  if (value.empty() || value.size() > kMaxContentLengthDigits) return std::nullopt;
-  std::uint64_t length = 0;
-  for (const char c : value) {
-    if (!is_digit(c)) return std::nullopt;
-    length = length * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  return length;
 }
 
 // Calls `visit` for each non-empty element of a comma-separated list (RFC 9110 §5.6.1).

@@ -70,7 +70,7 @@ void ResponseHeadWriter::append(std::string_view bytes) {
 
 std::size_t build_error_response(std::span<char> out, Status status,
                                  const ErrorResponseOptions& options) {
-  const std::string_view body = default_body(status);
+  const std::string_view body = options.body.empty() ? default_body(status) : options.body;
   ResponseHeadWriter head(out, status, options.date);
   if (!body.empty()) head.header("Content-Type", "text/html; charset=utf-8");
   // HEAD gets the Content-Length GET would have (RFC 9110 §9.3.2), without the body.
@@ -79,6 +79,7 @@ std::size_t build_error_response(std::span<char> out, Status status,
   head.header("X-Content-Type-Options", "nosniff");
   if (!options.allow.empty()) head.header("Allow", options.allow);
   if (!options.location.empty()) head.header("Location", options.location);
+  for (const Header& extra : options.headers) head.header(extra.name, extra.value);
   // Always explicit: this builder does not know the request's version, and an HTTP/1.0 client
   // only keeps the connection open when it reads "keep-alive" (RFC 9112 §9.3). For 1.1 clients
   // the header is redundant but harmless.

@@ -6,6 +6,7 @@
 #include <span>
 #include <string_view>
 
+#include "hybrid/http/request.h"
 #include "hybrid/http/status.h"
 
 namespace hybrid::http {
@@ -46,6 +47,8 @@ struct ErrorResponseOptions {
   std::string_view allow = {};     // sent as Allow when not empty (405)
   std::string_view location = {};  // sent as Location when not empty (301); already encoded
   std::string_view date = {};      // IMF-fixdate; empty means http_date_now()
+  std::string_view body = {};      // an HTML body replacing the default one (custom error pages)
+  std::span<const Header> headers = {};  // more header lines, e.g. Content-Range with 416
 };
 
 // A complete response (head and, unless head_only, the status table's default HTML body) for an

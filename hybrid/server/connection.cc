@@ -64,40 +64,49 @@ Frame Connection::frame_input(const http::ParseLimits& limits) {
 }
 
 FlushResult Connection::flush_output() {
-  while (output_end > output_begin) {
-    ssize_t sent = ::send(fd, output.get() + output_begin, output_end - output_begin,
-                          MSG_NOSIGNAL | (file_remaining > 0 ? MSG_MORE : 0));
-    if (sent > 0) {
-      output_begin += static_cast<std::size_t>(sent);
-    } else if (sent < 0 && errno == EINTR) {
-      continue;
-    } else if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      return FlushResult::kBlocked;
-    } else {
-      return FlushResult::kFailed;
+  while (true) {
+    while (output_end > output_begin) {
+      ssize_t sent = ::send(fd, output.get() + output_begin, output_end - output_begin,
+                            MSG_NOSIGNAL | (has_pending_body() ? MSG_MORE : 0));
+      if (sent > 0) {
+        output_begin += static_cast<std::size_t>(sent);
+      } else if (sent < 0 && errno == EINTR) {
+        continue;
+      } else if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        return FlushResult::kBlocked;
+      } else {
+        return FlushResult::kFailed;
+      }
     }
-  }
-  output.reset();
-  output_begin = output_end = 0;
+    output.reset();
+    output_begin = output_end = 0;
 
-  while (file_remaining > 0) {
-    // sendfile moves at most what fits in the socket buffer per call; the cap keeps one call's
-    // kernel time bounded on fast links.
-    std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(file_remaining, 1 << 20));
-    ssize_t sent = ::sendfile(fd, file_fd, &file_offset, chunk);
-    if (sent > 0) {
-      file_remaining -= static_cast<std::uint64_t>(sent);
-    } else if (sent == 0) {
-      // The file shrank after its length went out in Content-Length: the only honest move is
-      // to close, so the client sees a short body instead of a desynchronised stream.
-      return FlushResult::kFailed;
-    } else if (errno == EINTR) {
-      continue;
-    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      return FlushResult::kBlocked;
-    } else {
-      return FlushResult::kFailed;
+    while (file_remaining > 0) {
+      // sendfile moves at most what fits in the socket buffer per call; the cap keeps one call's
+      // kernel time bounded on fast links.
+      std::size_t chunk =
+          static_cast<std::size_t>(std::min<std::uint64_t>(file_remaining, 1 << 20));
+      ssize_t sent = ::sendfile(fd, file_fd, &file_offset, chunk);
+      if (sent > 0) {
+        file_remaining -= static_cast<std::uint64_t>(sent);
+      } else if (sent == 0) {
+        // The file shrank after its length went out in Content-Length: the only honest move is
+        // to close, so the client sees a short body instead of a desynchronised stream.
+        return FlushResult::kFailed;
+      } else if (errno == EINTR) {
+        continue;
+      } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        return FlushResult::kBlocked;
+      } else {
+        return FlushResult::kFailed;
+      }
     }
+
+    if (next_part >= parts.size()) break;
+    const Part& part = parts[next_part++];
+    stash_output(part_heads.data() + part.head_offset, part.head_length);
+    file_offset = part.file_offset;
+    file_remaining = part.file_length;
   }
   clear_output();
   return FlushResult::kDone;
@@ -114,6 +123,9 @@ void Connection::stash_output(const char* bytes, std::size_t length) {
 }
 
 void Connection::clear_output() {
+  parts.clear();
+  part_heads.clear();
+  next_part = 0;
   output.reset();
   output_begin = output_end = 0;
   if (file_fd >= 0) ::close(file_fd);

@@ -13,6 +13,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "hybrid/http/request.h"
 #include "hybrid/http/request_parser.h"
@@ -79,6 +81,18 @@ struct Connection final : reactor::EventHandler {
   std::uint64_t file_remaining = 0;
   bool close_after_output = false;
 
+  // A multipart/byteranges body: after the above, each part's head bytes and then its range of
+  // file_fd go out in order (the tail is a part with an empty range). Empty for other responses.
+  struct Part {
+    std::size_t head_offset = 0;  // into part_heads
+    std::size_t head_length = 0;
+    off_t file_offset = 0;
+    std::uint64_t file_length = 0;
+  };
+  std::vector<Part> parts;
+  std::string part_heads;
+  std::size_t next_part = 0;
+
   Outcome outcome = Outcome::kIdle;
   Connection* next_completed = nullptr;  // completion stack link, written before the push
 
@@ -98,7 +112,8 @@ struct Connection final : reactor::EventHandler {
   void consume_request() { input_consumed += request_head_length; }
 
   bool has_unanswered_input() const { return input_size > input_consumed; }
-  bool has_pending_output() const { return output_end > output_begin || file_remaining > 0; }
+  bool has_pending_body() const { return file_remaining > 0 || next_part < parts.size(); }
+  bool has_pending_output() const { return output_end > output_begin || has_pending_body(); }
 
   // Sends pending bytes, then the pending file range with sendfile. kBlocked on EAGAIN (resume on
   // EPOLLOUT), kFailed when the peer is gone or the file shrank (close the connection).

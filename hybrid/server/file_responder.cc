@@ -78,17 +78,53 @@ int open_beneath(int root_fd, const char* relative_path) {
   return open_walking(root_fd, relative_path);
 }
 
-FileResponder::FileResponder(int root_fd, std::size_t max_target)
-    : root_fd_(root_fd), path_(max_target + kIndexFile.size() + 2) {}
+// Room after the decoded path for "/index.html" and a representation suffix such as ".br".
+constexpr std::size_t kPathSlack = 32;
 
-FileChoice FileResponder::choose(std::string_view target, std::span<char> location) {
+FileResponder::FileResponder(int root_fd, std::size_t max_target, bool serve_dotfiles)
+    : root_fd_(root_fd), serve_dotfiles_(serve_dotfiles), path_(max_target + kPathSlack) {}
+
+namespace {
+
+// Dotfiles (.git, .env, .htpasswd) are private by convention; /.well-known/ is public by RFC 8615.
+bool names_hidden_file(std::string_view path) {
+  for (std::size_t start = 0; start < path.size();) {
+    std::size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    std::string_view segment = path.substr(start, end - start);
+    if (!segment.empty() && segment.front() == '.' && !(start == 0 && segment == ".well-known")) {
+      return true;
+    }
+    start = end + 1;
+  }
+  return false;
+}
+
+}  // namespace
+
+int FileResponder::open_variant(int root_fd, std::string_view suffix, struct stat& st) {
+  if (path_length_ == 0 || path_length_ + suffix.size() + 1 > path_.size()) return -1;
+  std::memcpy(path_.data() + path_length_, suffix.data(), suffix.size());
+  path_[path_length_ + suffix.size()] = '\0';
+  int fd = open_beneath(root_fd, path_.data());
+  path_[path_length_] = '\0';
+  if (fd < 0) return -1;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+FileChoice FileResponder::choose(int root_fd, std::string_view target, std::span<char> location) {
   FileChoice choice;
   http::TargetParts parts;
   if (!http::split_target(target, parts)) {
     choice.status = http::Status::kBadRequest;
     return choice;
   }
-  std::span<char> path_room(path_.data(), path_.size() - kIndexFile.size() - 2);
+  path_length_ = 0;
+  std::span<char> path_room(path_.data(), path_.size() - kPathSlack);
   http::NormalizedPath normalized = http::normalize_path(parts.path, path_room);
   if (normalized.status != http::Status::kOk) {
     choice.status = normalized.status;
@@ -96,9 +132,13 @@ FileChoice FileResponder::choose(std::string_view target, std::span<char> locati
   }
   std::size_t length = normalized.length;
   path_[length] = '\0';
+  if (!serve_dotfiles_ && names_hidden_file(std::string_view(path_.data(), length))) {
+    choice.status = http::Status::kNotFound;
+    return choice;
+  }
   const char* open_path = length == 0 ? "." : path_.data();
 
-  int fd = open_beneath(root_fd_, open_path);
+  int fd = open_beneath(root_fd, open_path);
   if (fd < 0) {
     choice.status = status_for_open_error(-fd);
     return choice;
@@ -133,7 +173,7 @@ FileChoice FileResponder::choose(std::string_view target, std::span<char> locati
     length += kIndexFile.size();
     path_[length] = '\0';
     file_name = std::string_view(path_.data(), length);
-    fd = open_beneath(root_fd_, path_.data());
+    fd = open_beneath(root_fd, path_.data());
     if (fd < 0) {
       // A directory without an index is not listed: 404, as nginx does without autoindex.
       choice.status = status_for_open_error(-fd);
@@ -163,6 +203,7 @@ FileChoice FileResponder::choose(std::string_view target, std::span<char> locati
   }
   choice.fd = fd;
   choice.status = http::Status::kOk;
+  path_length_ = length;
   return choice;
 }
 

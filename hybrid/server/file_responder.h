@@ -25,21 +25,32 @@ struct FileChoice {
 class FileResponder {
  public:
   // `root_fd` is an open directory that outlives this object. `max_target` bounds the decoded
-  // path (the request-line limit).
-  FileResponder(int root_fd, std::size_t max_target);
+  // path (the request-line limit). Unless `serve_dotfiles`, a path with a segment starting with
+  // '.' is 404, except under "/.well-known/" (RFC 8615).
+  FileResponder(int root_fd, std::size_t max_target, bool serve_dotfiles = false);
 
   // Resolves a request-target. Nothing outside the root is ever opened: the path is decoded and
   // normalised (http/target.h), then opened with RESOLVE_BENEATH so symlinks that lead out are
   // refused by the kernel, not by string checks. A directory asked for with a trailing slash
   // serves its index.html; without one it is a 301 to "path/" (query kept), whose Location is
   // written to `location` (needs 3 × target + 16 bytes). Only regular files are served.
-  FileChoice choose(std::string_view target, std::span<char> location);
+  FileChoice choose(std::string_view target, std::span<char> location) {
+    return choose(root_fd_, target, location);
+  }
+  // The same below another root (a virtual host's).
+  FileChoice choose(int root_fd, std::string_view target, std::span<char> location);
+
+  // After a kOk choice: opens the same path plus `suffix` (".br", ".gz") below `root_fd` when it
+  // is a regular file, filling `st`; -1 otherwise. For precompressed representations.
+  int open_variant(int root_fd, std::string_view suffix, struct stat& st);
 
   http::MimeSniffer& sniffer() { return sniffer_; }
 
  private:
   int root_fd_;
+  bool serve_dotfiles_;
   std::vector<char> path_;
+  std::size_t path_length_ = 0;  // of the last choice
   http::MimeSniffer sniffer_;
 };
 

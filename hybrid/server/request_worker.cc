@@ -7,36 +7,64 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <random>
 
+#include "hybrid/http/conditional.h"
+#include "hybrid/http/content_coding.h"
 #include "hybrid/http/http_date.h"
+#include "hybrid/http/range.h"
 #include "hybrid/http/request_rules.h"
 #include "hybrid/http/response_head.h"
+#include "hybrid/http/target.h"
 
 namespace hybrid::server {
 namespace {
 
-constexpr std::size_t kHeadRoom = 1024;       // the largest head a 200 can have
+constexpr std::size_t kHeadRoom = 1536;       // the largest head a 200, 206 or 304 can have
 constexpr std::size_t kErrorRoom = 2048;      // an error response with its default body
 constexpr std::size_t kBatchedResponses = 4;  // small responses one batch holds at least
+constexpr std::string_view kOptionsAllow = "GET, HEAD, OPTIONS";
+
+std::size_t largest_error_page(const ResponseSettings& settings) {
+  std::size_t largest = 0;
+  for (const auto& page : settings.error_pages) largest = std::max(largest, page.second.size());
+  return largest;
+}
+
+std::string_view etag_suffix(http::Coding coding) {
+  switch (coding) {
+    case http::Coding::kBrotli:
+      return "-br";
+    case http::Coding::kGzip:
+      return "-gz";
+    case http::Coding::kIdentity:
+      break;
+  }
+  return "";
+}
 
 }  // namespace
 
-RequestWorker::RequestWorker(int root_fd, const ResponseLimits& limits,
+RequestWorker::RequestWorker(int root_fd, const ResponseSettings& settings,
                              const std::atomic<bool>& draining, int access_log_fd)
-    : limits_(limits),
+    : settings_(settings),
       draining_(draining),
-      files_(root_fd, limits.parse.max_request_line),
-      batch_(kBatchedResponses * (kHeadRoom + limits.small_file_limit) + kErrorRoom),
-      location_(3 * limits.parse.max_request_line + 16),
-      log_(access_log_fd) {}
+      root_fd_(root_fd),
+      files_(root_fd, settings.parse.max_request_line, settings.serve_dotfiles),
+      response_room_(std::max(kErrorRoom + largest_error_page(settings),
+                              kHeadRoom + settings.small_file_limit)),
+      location_(3 * settings.parse.max_request_line + 16),
+      boundary_seed_(std::random_device{}()),
+      log_(access_log_fd) {
+  batch_.resize(kBatchedResponses * response_room_);
+}
 
 void RequestWorker::serve(Connection& connection) {
-  const std::size_t room = std::max(kErrorRoom, kHeadRoom + limits_.small_file_limit);
   Frame frame = connection.frame;
   bool keep_open = true;
   FlushResult flushed = FlushResult::kDone;
   for (int answered = 1;; ++answered) {
-    if (batch_.size() - batch_size_ < room) {
+    if (batch_.size() - batch_size_ < response_room_) {
       flushed = flush(connection);
       if (flushed != FlushResult::kDone) break;  // this request stays buffered, unanswered
     }
@@ -46,12 +74,12 @@ void RequestWorker::serve(Connection& connection) {
       log_.record(connection.peer, frame == Frame::kRequest ? &connection.request : nullptr,
                   answer.status, answer.body_bytes);
     }
-    if (connection.file_remaining > 0) {
+    if (connection.has_pending_body()) {
       flushed = flush(connection);
       if (flushed != FlushResult::kDone) break;
     }
-    if (!keep_open || answered >= limits_.max_requests_per_job) break;
-    frame = connection.frame_next(limits_.parse);
+    if (!keep_open || answered >= settings_.max_requests_per_job) break;
+    frame = connection.frame_next(settings_.parse);
     if (frame == Frame::kNeedMore) break;
   }
   if (flushed == FlushResult::kDone) flushed = flush(connection);
@@ -87,58 +115,233 @@ RequestWorker::Answer RequestWorker::respond(Connection& connection, Frame frame
     return respond_error(verdict, keep_alive && framing_known, head_only);
   }
 
-  FileChoice file = files_.choose(request.target, location_);
+  if (request.method == http::Method::kOptions) {
+    // RFC 9110 §9.3.7: "OPTIONS *" asks about the server, "OPTIONS /path" about a resource; a
+    // static server allows the same methods everywhere.
+    http::TargetParts parts;
+    if (request.target != "*" && !http::split_target(request.target, parts)) {
+      return respond_error(http::Status::kBadRequest, false, false);
+    }
+    http::ResponseHeadWriter head(batch_room(), http::Status::kNoContent, http::http_date_now());
+    head.header("Allow", kOptionsAllow);
+    if (!keep_alive) head.header("Connection", "close");
+    batch_size_ += head.finish();
+    return {keep_alive, http::Status::kNoContent, 0};
+  }
+
+  int root_fd = root_fd_;
+  if (settings_.virtual_hosts != nullptr) {
+    // RFC 9112 §3.2.2: the authority of an absolute-form target wins over the Host header.
+    http::TargetParts parts;
+    std::string_view host;
+    if (http::split_target(request.target, parts) && !parts.host.empty()) {
+      host = parts.host;
+    } else {
+      host = request.find_header("Host").value_or("");
+    }
+    root_fd = settings_.virtual_hosts->root_for(host);
+    if (root_fd < 0) return respond_error(http::Status::kMisdirectedRequest, keep_alive, head_only);
+  }
+
+  FileChoice file = files_.choose(root_fd, request.target, location_);
   if (file.status == http::Status::kMovedPermanently) {
     http::ErrorResponseOptions options{.keep_alive = keep_alive,
                                        .head_only = head_only,
                                        .location = {location_.data(), file.location_length},
                                        .date = http::http_date_now()};
-    batch_size_ += http::build_error_response(
-        std::span(batch_.data() + batch_size_, batch_.size() - batch_size_), file.status, options);
+    batch_size_ += http::build_error_response(batch_room(), file.status, options);
     return {keep_alive, file.status, 0};
   }
   if (file.status != http::Status::kOk) {
     return respond_error(file.status, keep_alive && file.status != http::Status::kBadRequest,
                          head_only);
   }
+  return respond_file(connection, request, file, root_fd, keep_alive);
+}
 
-  auto write_head = [&](char* out, std::uint64_t length) {
-    http::ResponseHeadWriter head(std::span(out, kHeadRoom), http::Status::kOk,
-                                  http::http_date_now());
-    head.header("Content-Type", file.content_type)
-        .header("Content-Length", length)
-        .header("X-Content-Type-Options", "nosniff");
+RequestWorker::Answer RequestWorker::respond_file(Connection& connection,
+                                                  const http::Request& request, FileChoice& file,
+                                                  int root_fd, bool keep_alive) {
+  const bool head_only = request.method == http::Method::kHead;
+  int fd = file.fd;
+  struct stat st = file.st;
+
+  // Which representation (RFC 9110 §12.5.3): a precompressed sibling when the client takes it.
+  http::Coding coding = http::Coding::kIdentity;
+  bool varies = false;
+  if (settings_.precompressed) {
+    struct stat brotli_st {};
+    struct stat gzip_st {};
+    int brotli = files_.open_variant(root_fd, ".br", brotli_st);
+    int gzip = files_.open_variant(root_fd, ".gz", gzip_st);
+    // Vary goes on every response of a resource that has variants, whichever one is sent.
+    varies = brotli >= 0 || gzip >= 0;
+    if (varies) {
+      coding = http::choose_coding(request.find_header("Accept-Encoding"), {brotli >= 0, gzip >= 0})
+                   .value_or(http::Coding::kIdentity);
+      int chosen = coding == http::Coding::kBrotli ? brotli
+                   : coding == http::Coding::kGzip ? gzip
+                                                   : -1;
+      if (chosen >= 0) {
+        ::close(fd);
+        fd = chosen;
+        st = chosen == brotli ? brotli_st : gzip_st;
+      }
+      if (brotli >= 0 && brotli != chosen) ::close(brotli);
+      if (gzip >= 0 && gzip != chosen) ::close(gzip);
+    }
+  }
+
+  // Validators (RFC 9110 §8.8): a strong ETag per representation, Last-Modified when useful.
+  std::array<char, http::kMaxEtagLength> etag_text{};
+  std::string_view etag(etag_text.data(), http::format_etag(st, etag_suffix(coding), etag_text));
+  std::optional<std::time_t> last_modified = http::usable_last_modified(st);
+  std::array<char, http::kHttpDateLength> last_modified_text{};
+  if (last_modified) {
+    http::format_http_date(*last_modified, std::span<char, http::kHttpDateLength>(
+                                               last_modified_text.data(), http::kHttpDateLength));
+  }
+  auto add_validators = [&](http::ResponseHeadWriter& head) {
+    if (!etag.empty()) head.header("ETag", etag);
+    if (last_modified) {
+      head.header("Last-Modified", {last_modified_text.data(), last_modified_text.size()});
+    }
+    if (!settings_.cache_control.empty()) head.header("Cache-Control", settings_.cache_control);
+    if (varies) head.header("Vary", "Accept-Encoding");
+  };
+  auto add_connection = [&](http::ResponseHeadWriter& head) {
     if (!keep_alive) {
       head.header("Connection", "close");
     } else if (request.version_minor == 0) {
       head.header("Connection", "keep-alive");
     }
+  };
+
+  switch (http::evaluate_preconditions(request, etag, last_modified)) {
+    case http::Precondition::kNotModified: {
+      ::close(fd);
+      // RFC 9110 §15.4.5: the validators and cache headers a 200 would carry, no content.
+      http::ResponseHeadWriter head(batch_room(), http::Status::kNotModified,
+                                    http::http_date_now());
+      add_validators(head);
+      add_connection(head);
+      std::size_t length = head.finish();
+      if (length == 0) return respond_error(http::Status::kInternalServerError, false, head_only);
+      batch_size_ += length;
+      return {keep_alive, http::Status::kNotModified, 0};
+    }
+    case http::Precondition::kPreconditionFailed:
+      ::close(fd);
+      return respond_error(http::Status::kPreconditionFailed, keep_alive, head_only);
+    case http::Precondition::kProceed:
+      break;
+  }
+
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  // Ranges (RFC 9110 §14.2) apply to the selected representation, on GET and HEAD.
+  http::RangeSet ranges{};
+  if (std::optional<std::string_view> range = request.find_header("Range")) {
+    std::optional<std::string_view> if_range = request.find_header("If-Range");
+    if (!if_range || http::if_range_allows_range(*if_range, etag, last_modified)) {
+      ranges = http::parse_range(*range, size);
+    }
+  }
+  if (ranges.outcome == http::RangeOutcome::kUnsatisfiable) {
+    ::close(fd);
+    std::array<char, http::kMaxContentRangeLength> content_range{};
+    std::size_t length = http::format_unsatisfied_range(content_range, size);
+    const http::Header headers[] = {{"Content-Range", {content_range.data(), length}}};
+    return respond_error(http::Status::kRangeNotSatisfiable, keep_alive, head_only, headers);
+  }
+  const bool partial = ranges.outcome == http::RangeOutcome::kSatisfiable;
+  const bool multipart = partial && ranges.count > 1;
+
+  std::array<char, http::kMaxBoundaryLength> boundary_text{};
+  std::string_view boundary;
+  std::array<char, http::kMaxBoundaryLength + 48> multipart_type{};
+  std::uint64_t offset = 0;
+  std::uint64_t length = size;
+  if (multipart) {
+    boundary = {boundary_text.data(), http::make_boundary(boundary_text, boundary_seed_++)};
+    length = http::multipart_length(ranges, boundary, file.content_type, size);
+  } else if (partial) {
+    offset = ranges.ranges[0].first;
+    length = ranges.ranges[0].length();
+  }
+
+  const http::Status status = partial ? http::Status::kPartialContent : http::Status::kOk;
+  auto write_head = [&](std::span<char> out, std::uint64_t content_length) {
+    http::ResponseHeadWriter head(out.first(std::min(out.size(), kHeadRoom)), status,
+                                  http::http_date_now());
+    if (multipart) {
+      std::size_t type_length = http::format_multipart_content_type(multipart_type, boundary);
+      head.header("Content-Type", {multipart_type.data(), type_length});
+    } else {
+      head.header("Content-Type", file.content_type);
+    }
+    head.header("Content-Length", content_length);
+    if (partial && !multipart) {
+      std::array<char, http::kMaxContentRangeLength> content_range{};
+      std::size_t range_length =
+          http::format_content_range(content_range, {offset, offset + content_length - 1}, size);
+      head.header("Content-Range", {content_range.data(), range_length});
+    }
+    if (coding != http::Coding::kIdentity) {
+      head.header("Content-Encoding", http::coding_token(coding));
+    }
+    head.header("Accept-Ranges", "bytes");
+    add_validators(head);
+    head.header("X-Content-Type-Options", "nosniff");
+    add_connection(head);
     return head.finish();
   };
 
-  const auto size = static_cast<std::uint64_t>(file.st.st_size);
   char* start = batch_.data() + batch_size_;
-  std::size_t head_length = write_head(start, size);
+  std::size_t head_length = write_head(batch_room(), length);
   if (head_length == 0) {
-    ::close(file.fd);
+    ::close(fd);
     return respond_error(http::Status::kInternalServerError, false, head_only);
   }
   if (head_only) {
-    ::close(file.fd);
+    ::close(fd);
     batch_size_ += head_length;
-    return {keep_alive, http::Status::kOk, 0};
+    return {keep_alive, status, 0};
   }
-  if (size > limits_.small_file_limit) {
+
+  if (multipart) {
+    // Each part's head, then its range straight from the file: never a copy of the data.
     batch_size_ += head_length;
-    connection.file_fd = file.fd;  // the connection owns it now; flush_output() closes it
-    connection.file_offset = 0;
-    connection.file_remaining = size;
-    return {keep_alive, http::Status::kOk, size};
+    connection.file_fd = fd;
+    connection.part_heads.clear();
+    connection.parts.clear();
+    std::array<char, 512> part_head{};
+    for (std::size_t i = 0; i < ranges.count; ++i) {
+      const http::ByteRange& range = ranges.ranges[i];
+      std::size_t written =
+          http::format_part_head(part_head, boundary, file.content_type, range, size, i == 0);
+      connection.parts.push_back(
+          {connection.part_heads.size(), written, static_cast<off_t>(range.first), range.length()});
+      connection.part_heads.append(part_head.data(), written);
+    }
+    std::size_t tail = http::format_multipart_tail(part_head, boundary);
+    connection.parts.push_back({connection.part_heads.size(), tail, 0, 0});
+    connection.part_heads.append(part_head.data(), tail);
+    connection.next_part = 0;
+    return {keep_alive, status, length};
+  }
+
+  if (length > settings_.small_file_limit) {
+    batch_size_ += head_length;
+    connection.file_fd = fd;  // the connection owns it now; flush_output() closes it
+    connection.file_offset = static_cast<off_t>(offset);
+    connection.file_remaining = length;
+    return {keep_alive, status, length};
   }
 
   std::size_t got = 0;
-  while (got < size) {
-    ssize_t n = ::pread(file.fd, start + head_length + got, size - got, static_cast<off_t>(got));
+  while (got < length) {
+    ssize_t n =
+        ::pread(fd, start + head_length + got, length - got, static_cast<off_t>(offset + got));
     if (n > 0) {
       got += static_cast<std::size_t>(n);
     } else if (n < 0 && errno == EINTR) {
@@ -147,36 +350,48 @@ RequestWorker::Answer RequestWorker::respond(Connection& connection, Frame frame
       break;
     }
   }
-  ::close(file.fd);
-  if (got < size) {
+  ::close(fd);
+  if (got < length) {
+    if (partial) {
+      // The file shrank under a range: the promised Content-Range is gone; answer 500 and close.
+      return respond_error(http::Status::kInternalServerError, false, false);
+    }
     // The file shrank between fstat and read: describe what was actually read.
-    std::array<char, kHeadRoom> fixed;
-    std::size_t fixed_length = write_head(fixed.data(), got);
+    std::array<char, kHeadRoom> fixed{};
+    std::size_t fixed_length = write_head(fixed, got);
     std::memmove(start + fixed_length, start + head_length, got);
     std::memcpy(start, fixed.data(), fixed_length);
     head_length = fixed_length;
   }
   batch_size_ += head_length + got;
-  return {keep_alive, http::Status::kOk, got};
+  return {keep_alive, status, got};
 }
 
 RequestWorker::Answer RequestWorker::respond_error(http::Status status, bool keep_alive,
-                                                   bool head_only) {
+                                                   bool head_only,
+                                                   std::span<const http::Header> headers) {
+  std::string_view body;
+  if (auto page = settings_.error_pages.find(http::code(status));
+      page != settings_.error_pages.end()) {
+    body = page->second;
+  }
   http::ErrorResponseOptions options{
       .keep_alive = keep_alive,
       .head_only = head_only,
-      .allow = status == http::Status::kMethodNotAllowed ? http::kAllowedMethods : "",
-      .date = http::http_date_now()};
-  std::size_t length = http::build_error_response(
-      std::span(batch_.data() + batch_size_, batch_.size() - batch_size_), status, options);
+      .allow = status == http::Status::kMethodNotAllowed ? kOptionsAllow : "",
+      .date = http::http_date_now(),
+      .body = body,
+      .headers = headers};
+  std::size_t length = http::build_error_response(batch_room(), status, options);
   batch_size_ += length;
-  return {keep_alive, status, head_only ? 0 : http::default_body(status).size()};
+  std::size_t body_length = body.empty() ? http::default_body(status).size() : body.size();
+  return {keep_alive, status, head_only ? 0 : body_length};
 }
 
 FlushResult RequestWorker::flush(Connection& connection) {
   std::size_t sent_total = 0;
   while (sent_total < batch_size_) {
-    int flags = MSG_NOSIGNAL | (connection.file_remaining > 0 ? MSG_MORE : 0);
+    int flags = MSG_NOSIGNAL | (connection.has_pending_body() ? MSG_MORE : 0);
     ssize_t sent =
         ::send(connection.fd, batch_.data() + sent_total, batch_size_ - sent_total, flags);
     if (sent > 0) {

@@ -4,30 +4,42 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
 #include <vector>
 
+#include "hybrid/http/request.h"
 #include "hybrid/http/request_parser.h"
 #include "hybrid/server/access_log.h"
 #include "hybrid/server/connection.h"
 #include "hybrid/server/file_responder.h"
+#include "hybrid/server/virtual_hosts.h"
 
 namespace hybrid::server {
 
-struct ResponseLimits {
+// Everything about how responses are made; fixed at start-up, read by every worker.
+struct ResponseSettings {
   http::ParseLimits parse;
-  // Files up to this size are read into the response batch and leave with their head in one
-  // send; larger ones go out with sendfile (never read into memory).
+  // Files (and single ranges) up to this size are read into the response batch and leave with
+  // their head in one send; larger ones go out with sendfile (never read into memory).
   std::size_t small_file_limit = 32 * 1024;
   // Requests answered per job before the connection goes back to the reactor, so one pipelining
   // client cannot keep a worker to itself.
   int max_requests_per_job = 64;
+  std::string cache_control;  // sent on 200, 206 and 304 when not empty
+  bool serve_dotfiles = false;
+  bool precompressed = false;  // serve file.br / file.gz siblings to clients that accept them
+  std::map<int, std::string> error_pages;       // status code → HTML body replacing the default
+  const VirtualHosts* virtual_hosts = nullptr;  // null: one root for every host
 };
 
 class RequestWorker {
  public:
   // `draining` is read on every response: once set, responses close their connection.
   // `access_log_fd` is -1 when logging is off.
-  RequestWorker(int root_fd, const ResponseLimits& limits, const std::atomic<bool>& draining,
+  RequestWorker(int root_fd, const ResponseSettings& settings, const std::atomic<bool>& draining,
                 int access_log_fd);
 
   // Called with a connection whose frame_next() returned kRequest or kError. Sets its outcome.
@@ -42,19 +54,29 @@ class RequestWorker {
     http::Status status = http::Status::kOk;
     std::uint64_t body_bytes = 0;
   };
+  struct Representation;
 
-  // Appends one response to the batch (or sets the connection's file range).
+  // Appends one response to the batch (or sets the connection's pending body).
   Answer respond(Connection& connection, Frame frame);
-  Answer respond_error(http::Status status, bool keep_alive, bool head_only);
+  Answer respond_file(Connection& connection, const http::Request& request, FileChoice& file,
+                      int root_fd, bool keep_alive);
+  Answer respond_error(http::Status status, bool keep_alive, bool head_only,
+                       std::span<const http::Header> headers = {});
   // Sends the batch; anything unsent moves into the connection's pending output.
   FlushResult flush(Connection& connection);
+  std::span<char> batch_room() {
+    return {batch_.data() + batch_size_, batch_.size() - batch_size_};
+  }
 
-  const ResponseLimits& limits_;
+  const ResponseSettings& settings_;
   const std::atomic<bool>& draining_;
+  int root_fd_;
   FileResponder files_;
   std::vector<char> batch_;
   std::size_t batch_size_ = 0;
+  std::size_t response_room_;  // the batch space one response may need
   std::vector<char> location_;
+  std::uint64_t boundary_seed_;
   AccessLog log_;
 };
 

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -38,6 +39,14 @@ struct ServerOptions {
 
   // Combined-format access log: empty for none, "-" for standard output, else a file appended to.
   std::filesystem::path access_log;
+
+  std::string cache_control;    // Cache-Control on 200/206/304, e.g. "max-age=3600"
+  bool serve_dotfiles = false;  // else paths with a ".name" segment are 404 (not .well-known)
+  bool precompressed = false;   // serve file.br / file.gz to clients that accept them
+  std::map<int, std::filesystem::path> error_pages;  // status → HTML file (≤ 64 KiB), read once
+  // Name-based virtual hosts: the site for Host h is vhosts/h/, else vhosts/default/, else 421.
+  // Empty: `root` serves every host.
+  std::filesystem::path vhosts;
 };
 
 // Counters, readable from any thread (relaxed: a snapshot, not a transaction).

@@ -34,6 +34,33 @@ void validate(const ServerOptions& options) {
   if (options.threads > 1024) throw std::invalid_argument("threads must be <= 1024");
 }
 
+constexpr std::size_t kMaxErrorPage = 64 * 1024;
+
+std::string read_error_page(int status, const std::filesystem::path& path) {
+  if (status < 400 || status > 599) {
+    throw std::invalid_argument("error page for " + std::to_string(status) +
+                                ": only 4xx and 5xx statuses have error pages");
+  }
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    throw std::system_error(errno, std::generic_category(), "error page '" + path.string() + "'");
+  }
+  std::string page(kMaxErrorPage + 1, '\0');
+  std::size_t size = 0;
+  while (size < page.size()) {
+    ssize_t got = ::read(fd, page.data() + size, page.size() - size);
+    if (got <= 0) break;
+    size += static_cast<std::size_t>(got);
+  }
+  ::close(fd);
+  if (size > kMaxErrorPage) {
+    throw std::invalid_argument("error page '" + path.string() + "' is larger than 64 KiB");
+  }
+  if (size == 0) throw std::invalid_argument("error page '" + path.string() + "' is empty");
+  page.resize(size);
+  return page;
+}
+
 }  // namespace
 
 void Connection::on_events(std::uint32_t events) {
@@ -53,10 +80,20 @@ ServerCore::ServerCore(ServerOptions options)
   if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
     signal(SIGPIPE, SIG_IGN);
   }
-  limits_.parse.max_request_line = options_.max_request_line;
-  limits_.parse.max_head_bytes = options_.max_head_bytes;
-  limits_.small_file_limit = options_.small_file_limit;
-  input_capacity_ = connection_input_capacity(limits_.parse);
+  settings_.parse.max_request_line = options_.max_request_line;
+  settings_.parse.max_head_bytes = options_.max_head_bytes;
+  settings_.small_file_limit = options_.small_file_limit;
+  settings_.cache_control = options_.cache_control;
+  settings_.serve_dotfiles = options_.serve_dotfiles;
+  settings_.precompressed = options_.precompressed;
+  for (const auto& [status, path] : options_.error_pages) {
+    settings_.error_pages[status] = read_error_page(status, path);
+  }
+  if (!options_.vhosts.empty()) {
+    virtual_hosts_ = std::make_unique<VirtualHosts>(options_.vhosts);
+    settings_.virtual_hosts = virtual_hosts_.get();
+  }
+  input_capacity_ = connection_input_capacity(settings_.parse);
 
   root_fd_ = ::open(options_.root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (root_fd_ < 0) {
@@ -82,7 +119,7 @@ ServerCore::ServerCore(ServerOptions options)
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
     for (std::size_t i = 0; i < threads; ++i) {
       workers_.push_back(
-          std::make_unique<RequestWorker>(root_fd_, limits_, draining_, access_log_fd_));
+          std::make_unique<RequestWorker>(root_fd_, settings_, draining_, access_log_fd_));
     }
     pool_ = std::make_unique<pool::WorkerPool>(
         threads, kJobQueueCapacity,
@@ -292,7 +329,7 @@ void ServerCore::read_and_frame(Connection& connection) {
       return;
     }
   }
-  if (connection.frame_next(limits_.parse) != Frame::kNeedMore) {
+  if (connection.frame_next(settings_.parse) != Frame::kNeedMore) {
     dispatch(connection);
   } else {
     wait_for_request(connection);
@@ -418,7 +455,7 @@ void ServerCore::after_response(Connection& connection) {
     close_connection(connection);
     return;
   }
-  if (connection.frame_next(limits_.parse) != Frame::kNeedMore) {
+  if (connection.frame_next(settings_.parse) != Frame::kNeedMore) {
     dispatch(connection);
   } else if (connection.readable_pending || connection.input_maybe_more) {
     read_and_frame(connection);

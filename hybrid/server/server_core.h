@@ -16,6 +16,7 @@
 #include "hybrid/server/connection.h"
 #include "hybrid/server/request_worker.h"
 #include "hybrid/server/server.h"
+#include "hybrid/server/virtual_hosts.h"
 
 namespace hybrid::server {
 
@@ -75,7 +76,8 @@ class ServerCore final : public reactor::EventHandler {
   void on_job(std::size_t worker, pool::Job job);
 
   ServerOptions options_;
-  ResponseLimits limits_;
+  ResponseSettings settings_;
+  std::unique_ptr<VirtualHosts> virtual_hosts_;
   int root_fd_ = -1;
   int access_log_fd_ = -1;
   std::unique_ptr<reactor::Listener> listener_;

@@ -89,7 +89,8 @@ Status check_request(const Request& request) {
   if (hosts == 1 && !host_is_valid(*request.find_header("Host"))) return Status::kBadRequest;
   // 4. Method (RFC 9110 §9.1): 501 for a method we do not recognise, 405 for one we do not allow.
   if (request.method == Method::kUnknown) return Status::kNotImplemented;
-  if (request.method != Method::kGet && request.method != Method::kHead) {
+  if (request.method != Method::kGet && request.method != Method::kHead &&
+      request.method != Method::kOptions) {
     return Status::kMethodNotAllowed;
   }
   return Status::kOk;

@@ -10,8 +10,8 @@
 
 namespace hybrid::http {
 
-// The methods a static server implements; sent in Allow with 405.
-inline constexpr std::string_view kAllowedMethods = "GET, HEAD";
+// The methods a static server implements; sent in Allow with 405 and with OPTIONS' 204.
+inline constexpr std::string_view kAllowedMethods = "GET, HEAD, OPTIONS";
 
 // kOk when the request may be served, otherwise the status to answer. The checks run in this
 // order and the first failure wins:
@@ -22,7 +22,7 @@ inline constexpr std::string_view kAllowedMethods = "GET, HEAD";
 //     Transfer-Encoding whose final coding is not a single "chunked";
 //  3. 400 for HTTP/1.1 without a Host header, any request with more than one, or a Host value with
 //     a character no uri-host [":" port] can hold (RFC 9112 §3.2);
-//  4. 501 for an unknown method, 405 for a known one other than GET and HEAD (RFC 9110 §9.1).
+//  4. 501 for an unknown method, 405 for a known one other than GET, HEAD and OPTIONS (RFC 9110 §9.1).
 Status check_request(const Request& request);
 
 // Whether the connection may stay open after answering (RFC 9112 §9.3): HTTP/1.1 unless

@@ -23,7 +23,6 @@ namespace {
 constexpr std::size_t kHeadRoom = 1536;       // the largest head a 200, 206 or 304 can have
 constexpr std::size_t kErrorRoom = 2048;      // an error response with its default body
 constexpr std::size_t kBatchedResponses = 4;  // small responses one batch holds at least
-constexpr std::string_view kOptionsAllow = "GET, HEAD, OPTIONS";
 
 std::size_t largest_error_page(const ResponseSettings& settings) {
   std::size_t largest = 0;
@@ -123,7 +122,7 @@ RequestWorker::Answer RequestWorker::respond(Connection& connection, Frame frame
       return respond_error(http::Status::kBadRequest, false, false);
     }
     http::ResponseHeadWriter head(batch_room(), http::Status::kNoContent, http::http_date_now());
-    head.header("Allow", kOptionsAllow);
+    head.header("Allow", http::kAllowedMethods);
     if (!keep_alive) head.header("Connection", "close");
     batch_size_ += head.finish();
     return {keep_alive, http::Status::kNoContent, 0};
@@ -378,7 +377,7 @@ RequestWorker::Answer RequestWorker::respond_error(http::Status status, bool kee
   http::ErrorResponseOptions options{
       .keep_alive = keep_alive,
       .head_only = head_only,
-      .allow = status == http::Status::kMethodNotAllowed ? kOptionsAllow : "",
+      .allow = status == http::Status::kMethodNotAllowed ? http::kAllowedMethods : "",
       .date = http::http_date_now(),
       .body = body,
       .headers = headers};

@@ -187,7 +187,7 @@ const CheckCase kCheckCases[] = {
     {"Rfc9110Sec9_1_UnknownMethodIs501", "BREW", 1, 1, {{"Host", "a"}}, Status::kNotImplemented},
     {"Rfc9110Sec9_1_LowercaseGetIs501", "get", 1, 1, {{"Host", "a"}}, Status::kNotImplemented},
     {"Rfc9110Sec15_5_6_PostIs405", "POST", 1, 1, {{"Host", "a"}}, Status::kMethodNotAllowed},
-    {"Rfc9110Sec15_5_6_OptionsIs405", "OPTIONS", 1, 1, {{"Host", "a"}}, Status::kMethodNotAllowed},
+    {"Rfc9110Sec9_3_7_OptionsIsAllowed", "OPTIONS", 1, 1, {{"Host", "a"}}, Status::kOk},
     {"Rfc9110Sec15_5_6_DeleteIs405", "DELETE", 1, 0, {}, Status::kMethodNotAllowed},
 };
 

@@ -36,29 +36,35 @@ void for_each_element(std::string_view list, Visit visit) {
 
 // The body framing must be unambiguous (RFC 9112 §6.3), or a proxy in front of us and we could
 // disagree about where this request ends: the classic request-smuggling setup.
-bool framing_is_valid(const Request& request) {
+Status check_framing(const Request& request) {
   std::optional<std::uint64_t> content_length;
   bool has_transfer_encoding = false;
   bool chunked_is_final = false;
   bool chunked_not_final = false;
+  bool other_coding = false;
   for (const Header& header : request.headers()) {
     if (iequals(header.name, "Content-Length")) {
       const std::optional<std::uint64_t> length = parse_content_length(header.value);
-      if (!length || (content_length && *content_length != *length)) return false;
+      if (!length || (content_length && *content_length != *length)) return Status::kBadRequest;
       content_length = length;
     } else if (iequals(header.name, "Transfer-Encoding")) {
       has_transfer_encoding = true;
       for_each_element(header.value, [&](std::string_view coding) {
         if (chunked_is_final) chunked_not_final = true;  // chunked may be applied once, last
         chunked_is_final = iequals(coding, "chunked");
+        if (!chunked_is_final) other_coding = true;
       });
     }
   }
-  if (!has_transfer_encoding) return true;
+  if (!has_transfer_encoding) return Status::kOk;
   // §6.3 item 3: both headers is a smuggling attempt; §6.1: an HTTP/1.0 message with
   // Transfer-Encoding has faulty framing; §6.3 item 4: without a final chunked the length of a
   // request body cannot be known.
-  return !content_length && request.version_minor >= 1 && chunked_is_final && !chunked_not_final;
+  if (content_length || request.version_minor < 1 || !chunked_is_final || chunked_not_final) {
+    return Status::kBadRequest;
+  }
+  // §6.1: a transfer coding we do not implement (gzip, deflate, ...) under the final chunked.
+  return other_coding ? Status::kNotImplemented : Status::kOk;
 }
 
 // Host = uri-host [ ":" port ] (RFC 9110 §7.2). A character-level check: enough to keep
@@ -82,7 +88,7 @@ Status check_request(const Request& request) {
   }
   // 2. Framing, before anything that might answer and keep the connection: a request whose end is
   //    ambiguous must never be followed by another one on the same connection.
-  if (!framing_is_valid(request)) return Status::kBadRequest;
+  if (Status framing = check_framing(request); framing != Status::kOk) return framing;
   // 3. Host (RFC 9112 §3.2): required in HTTP/1.1, at most one in any version, and well-formed.
   const std::size_t hosts = request.count_headers("Host");
   if (hosts > 1 || (hosts == 0 && request.version_minor >= 1)) return Status::kBadRequest;

@@ -19,10 +19,13 @@ inline constexpr std::string_view kAllowedMethods = "GET, HEAD, OPTIONS";
 //  2. 400 for ambiguous body framing (RFC 9112 §6.1, §6.3): a Content-Length that is not 1*DIGIT
 //     of at most 18 digits (comma lists included), differing Content-Length lines,
 //     Transfer-Encoding together with Content-Length, Transfer-Encoding in HTTP/1.0, or a
-//     Transfer-Encoding whose final coding is not a single "chunked";
+//     Transfer-Encoding whose final coding is not a single "chunked"; then 501 for a
+//     Transfer-Encoding that is chunked last but names another coding before it (§6.1: a
+//     coding we do not implement);
 //  3. 400 for HTTP/1.1 without a Host header, any request with more than one, or a Host value with
 //     a character no uri-host [":" port] can hold (RFC 9112 §3.2);
-//  4. 501 for an unknown method, 405 for a known one other than GET, HEAD and OPTIONS (RFC 9110 §9.1).
+//  4. 501 for an unknown method, 405 for a known one other than GET, HEAD and OPTIONS
+//     (RFC 9110 §9.1).
 Status check_request(const Request& request);
 
 // Whether the connection may stay open after answering (RFC 9112 §9.3): HTTP/1.1 unless

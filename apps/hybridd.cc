@@ -74,6 +74,9 @@ int main(int argc, char** argv) {
                  "4xx/5xx status; repeatable");
   app.add_option("--access-log", options.access_log,
                  "Combined-format access log file, '-' for standard output (default: none)");
+  app.add_option("--max-body-bytes", options.max_body_bytes,
+                 "Largest request body in bytes (bodies are read and discarded; larger: 413)")
+      ->capture_default_str();
   add_seconds_option(app, "--keepalive-timeout", options.keepalive_timeout,
                      "Seconds an idle keep-alive connection stays open");
   add_seconds_option(app, "--header-timeout", options.header_timeout,

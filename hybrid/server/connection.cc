@@ -22,14 +22,34 @@ Frame Connection::frame_next(const http::ParseLimits& limits) {
   return frame;
 }
 
+void Connection::compact_input() {
+  if (input_consumed == 0) return;
+  // Keep the unanswered bytes at the front; this is a memmove of pipelined leftovers only.
+  std::size_t rest = input_size - input_consumed;
+  if (rest > 0) std::memmove(input.get(), input.get() + input_consumed, rest);
+  input_size = rest;
+  input_consumed = 0;
+  head_scanned = 0;
+}
+
 Frame Connection::frame_input(const http::ParseLimits& limits) {
-  if (input_consumed > 0) {
-    // Keep the unanswered bytes at the front; this is a memmove of pipelined leftovers only.
-    std::size_t rest = input_size - input_consumed;
-    if (rest > 0) std::memmove(input.get(), input.get() + input_consumed, rest);
-    input_size = rest;
-    input_consumed = 0;
-    head_scanned = 0;
+  compact_input();
+  if (body) {
+    while (input_size > input_consumed && !body->finished()) {
+      http::BodyStep step =
+          body->advance({input.get() + input_consumed, input_size - input_consumed});
+      input_consumed += step.consumed;
+      if (step.consumed == 0) break;
+    }
+    if (body->error() != http::Status::kOk) {
+      // A body we cannot frame leaves the stream unreadable: answer and close.
+      frame_error = body->error();
+      body.reset();
+      return Frame::kError;
+    }
+    compact_input();
+    if (!body->done()) return Frame::kNeedMore;
+    body.reset();
   }
   if (input_size == 0) return Frame::kNeedMore;
 

@@ -13,9 +13,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "hybrid/http/body_framing.h"
 #include "hybrid/http/request.h"
 #include "hybrid/http/request_parser.h"
 #include "hybrid/http/status.h"
@@ -68,6 +70,9 @@ struct Connection final : reactor::EventHandler {
   bool input_maybe_more = false;  // last read filled the buffer: the kernel may hold more
 
   Frame frame = Frame::kNeedMore;  // the last frame_next() result
+  // The body of the request answered last, skipped before the next head is looked for (RFC 9112
+  // §6.3): its bytes are never taken for a request. Empty when no body is outstanding.
+  std::optional<http::BodyReader> body;
   http::Request request;
   std::size_t request_head_length = 0;
   http::Status frame_error = http::Status::kBadRequest;
@@ -111,7 +116,7 @@ struct Connection final : reactor::EventHandler {
   // Marks the current request (head only: bodies are never read) as answered.
   void consume_request() { input_consumed += request_head_length; }
 
-  bool has_unanswered_input() const { return input_size > input_consumed; }
+  bool has_unanswered_input() const { return input_size > input_consumed || body.has_value(); }
   bool has_pending_body() const { return file_remaining > 0 || next_part < parts.size(); }
   bool has_pending_output() const { return output_end > output_begin || has_pending_body(); }
 
@@ -127,6 +132,7 @@ struct Connection final : reactor::EventHandler {
 
  private:
   Frame frame_input(const http::ParseLimits& limits);
+  void compact_input();
 
   ServerCore& core_;
 };

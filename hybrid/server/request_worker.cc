@@ -50,8 +50,9 @@ RequestWorker::RequestWorker(int root_fd, const ResponseSettings& settings,
       draining_(draining),
       root_fd_(root_fd),
       files_(root_fd, settings.parse.max_request_line, settings.serve_dotfiles),
-      response_room_(std::max(kErrorRoom + largest_error_page(settings),
-                              kHeadRoom + settings.small_file_limit)),
+      // + 64: a "100 Continue" may precede the response in the batch.
+      response_room_(64 + std::max(kErrorRoom + largest_error_page(settings),
+                                   kHeadRoom + settings.small_file_limit)),
       location_(3 * settings.parse.max_request_line + 16),
       boundary_seed_(std::random_device{}()),
       log_(access_log_fd) {
@@ -105,14 +106,38 @@ RequestWorker::Answer RequestWorker::respond(Connection& connection, Frame frame
   const http::Request& request = connection.request;
   connection.consume_request();  // the views stay valid until the next frame_next()
   const bool head_only = request.method == http::Method::kHead;
-  bool keep_alive = http::wants_keep_alive(request) && !http::has_body(request) &&
-                    !draining_.load(std::memory_order_relaxed);
+  bool keep_alive = http::wants_keep_alive(request) && !draining_.load(std::memory_order_relaxed);
 
-  if (http::Status verdict = http::check_request(request); verdict != http::Status::kOk) {
-    bool framing_known =
-        verdict == http::Status::kMethodNotAllowed || verdict == http::Status::kNotImplemented;
-    return respond_error(verdict, keep_alive && framing_known, head_only);
+  const http::Status verdict = http::check_request(request);
+  const bool framing_known = verdict == http::Status::kOk ||
+                             verdict == http::Status::kMethodNotAllowed ||
+                             verdict == http::Status::kNotImplemented;
+  if (!framing_known) return respond_error(verdict, false, head_only);
+
+  // The body (RFC 9112 §6): framed now, skipped after the answer, never taken for a request.
+  const http::BodyFraming framing = http::body_framing(request);
+  const http::Expectation expectation = http::expectation(request);
+  if (expectation == http::Expectation::kUnsupported) {
+    return respond_error(http::Status::kExpectationFailed, false, head_only);  // RFC 9110 §10.1.1
   }
+  if (framing.kind != http::BodyKind::kNone) {
+    http::BodyReader body(framing, settings_.body);
+    if (body.error() != http::Status::kOk) return respond_error(body.error(), false, head_only);
+    if (expectation == http::Expectation::kContinue) {
+      if (verdict != http::Status::kOk) {
+        // The request will not be accepted: a final status instead of 100, and the client may
+        // then not send the body at all, so the connection cannot continue.
+        keep_alive = false;
+      } else {
+        constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        std::memcpy(batch_.data() + batch_size_, kContinue.data(), kContinue.size());
+        batch_size_ += kContinue.size();
+      }
+    }
+    if (keep_alive) connection.body.emplace(body);
+  }
+
+  if (verdict != http::Status::kOk) return respond_error(verdict, keep_alive, head_only);
 
   if (request.method == http::Method::kOptions) {
     // RFC 9110 §9.3.7: "OPTIONS *" asks about the server, "OPTIONS /path" about a resource; a

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hybrid/http/body_framing.h"
 #include "hybrid/http/request.h"
 #include "hybrid/http/request_parser.h"
 #include "hybrid/server/access_log.h"
@@ -22,6 +23,7 @@ namespace hybrid::server {
 // Everything about how responses are made; fixed at start-up, read by every worker.
 struct ResponseSettings {
   http::ParseLimits parse;
+  http::BodyLimits body;  // request bodies are read and discarded; larger ones are 413
   // Files (and single ranges) up to this size are read into the response batch and leave with
   // their head in one send; larger ones go out with sendfile (never read into memory).
   std::size_t small_file_limit = 32 * 1024;

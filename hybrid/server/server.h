@@ -31,6 +31,7 @@ struct ServerOptions {
   std::size_t max_head_bytes = 16384;        // larger request head → 431
   std::size_t max_connections = 10000;       // beyond it, accepting pauses until one closes
   std::size_t small_file_limit = 32 * 1024;  // larger files go out with sendfile
+  std::uint64_t max_body_bytes = 1 << 20;    // request bodies are read and discarded; larger: 413
 
   std::chrono::milliseconds keepalive_timeout{75'000};  // idle between requests
   std::chrono::milliseconds header_timeout{30'000};     // to receive a complete request head

@@ -83,6 +83,7 @@ ServerCore::ServerCore(ServerOptions options)
   settings_.parse.max_request_line = options_.max_request_line;
   settings_.parse.max_head_bytes = options_.max_head_bytes;
   settings_.small_file_limit = options_.small_file_limit;
+  settings_.body.max_body_bytes = options_.max_body_bytes;
   settings_.cache_control = options_.cache_control;
   settings_.serve_dotfiles = options_.serve_dotfiles;
   settings_.precompressed = options_.precompressed;
@@ -521,6 +522,7 @@ void ServerCore::close_connection(Connection& connection) {
     if (backlog_tail_ == &connection) backlog_tail_ = previous;
   }
   connection.clear_output();
+  connection.body.reset();
   release_input_buffer(connection);
   ::close(connection.fd);
   connection.fd = -1;

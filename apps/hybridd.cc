@@ -63,6 +63,14 @@ int main(int argc, char** argv) {
                  "Cache-Control value for files, e.g. 'max-age=3600' (default: none)");
   app.add_flag("--precompressed", options.precompressed,
                "Serve file.br / file.gz next to file to clients that accept them");
+  bool gzip = false;
+  std::size_t gzip_cache_mib = 64;
+  app.add_flag("--gzip", gzip,
+               "Compress text, JS, JSON, SVG, ... (256 B - 1 MiB) on the fly for clients that "
+               "accept gzip, once per file version");
+  app.add_option("--gzip-cache-mib", gzip_cache_mib, "Memory for compressed copies with --gzip")
+      ->check(CLI::Range(1, 65536))
+      ->capture_default_str();
   app.add_flag("--serve-dotfiles", options.serve_dotfiles,
                "Serve paths with '.name' segments (default: 404 except /.well-known/)");
   app.add_option("--vhosts", options.vhosts,
@@ -92,6 +100,7 @@ int main(int argc, char** argv) {
     return app.exit(error) == 0 ? 0 : 2;
   }
   options.threads = threads;
+  if (gzip) options.gzip_cache_bytes = gzip_cache_mib << 20;
   for (const std::string& page : error_pages) {
     std::size_t equals = page.find('=');
     int status = 0;

@@ -11,6 +11,7 @@
 
 #include "hybrid/http/conditional.h"
 #include "hybrid/http/content_coding.h"
+#include "hybrid/http/gzip.h"
 #include "hybrid/http/http_date.h"
 #include "hybrid/http/range.h"
 #include "hybrid/http/request_rules.h"
@@ -56,6 +57,7 @@ RequestWorker::RequestWorker(int root_fd, const ResponseSettings& settings,
       location_(3 * settings.parse.max_request_line + 16),
       boundary_seed_(std::random_device{}()),
       log_(access_log_fd) {
+  if (settings.gzip_budget > 0) gzip_.emplace(settings.gzip_budget);
   batch_.resize(kBatchedResponses * response_room_);
 }
 
@@ -74,7 +76,7 @@ void RequestWorker::serve(Connection& connection) {
       log_.record(connection.peer, frame == Frame::kRequest ? &connection.request : nullptr,
                   answer.status, answer.body_bytes);
     }
-    if (connection.has_pending_body()) {
+    if (connection.has_pending_output()) {
       flushed = flush(connection);
       if (flushed != FlushResult::kDone) break;
     }
@@ -216,6 +218,20 @@ RequestWorker::Answer RequestWorker::respond_file(Connection& connection,
     }
   }
 
+  // On-the-fly gzip for compressible files without precompressed siblings, compressed once per
+  // file version and kept in this worker's cache.
+  const std::string* memory_body = nullptr;
+  if (gzip_ && !varies && st.st_size >= static_cast<off_t>(GzipCache::kMinSource) &&
+      st.st_size <= static_cast<off_t>(GzipCache::kMaxSource) &&
+      http::is_compressible_type(file.content_type)) {
+    varies = true;
+    if (http::choose_coding(request.find_header("Accept-Encoding"), {false, true}) ==
+        http::Coding::kGzip) {
+      memory_body = gzip_->compressed(fd, st);
+      if (memory_body) coding = http::Coding::kGzip;
+    }
+  }
+
   // Validators (RFC 9110 §8.8): a strong ETag per representation, Last-Modified when useful.
   std::array<char, http::kMaxEtagLength> etag_text{};
   std::string_view etag(etag_text.data(), http::format_etag(st, etag_suffix(coding), etag_text));
@@ -261,7 +277,8 @@ RequestWorker::Answer RequestWorker::respond_file(Connection& connection,
       break;
   }
 
-  const auto size = static_cast<std::uint64_t>(st.st_size);
+  const auto size =
+      memory_body ? std::uint64_t{memory_body->size()} : static_cast<std::uint64_t>(st.st_size);
   // Ranges (RFC 9110 §14.2) apply to the selected representation, on GET and HEAD.
   http::RangeSet ranges{};
   if (std::optional<std::string_view> range = request.find_header("Range")) {
@@ -330,6 +347,33 @@ RequestWorker::Answer RequestWorker::respond_file(Connection& connection,
     ::close(fd);
     batch_size_ += head_length;
     return {keep_alive, status, 0};
+  }
+
+  if (memory_body) {
+    ::close(fd);
+    batch_size_ += head_length;
+    std::string body;
+    std::string_view content;
+    if (multipart) {
+      std::array<char, 512> part_head{};
+      for (std::size_t i = 0; i < ranges.count; ++i) {
+        const http::ByteRange& range = ranges.ranges[i];
+        body.append(part_head.data(), http::format_part_head(part_head, boundary, file.content_type,
+                                                             range, size, i == 0));
+        body.append(*memory_body, range.first, range.length());
+      }
+      body.append(part_head.data(), http::format_multipart_tail(part_head, boundary));
+      content = body;
+    } else {
+      content = std::string_view(*memory_body).substr(offset, length);
+    }
+    if (content.size() <= batch_.size() - batch_size_) {
+      std::memcpy(batch_.data() + batch_size_, content.data(), content.size());
+      batch_size_ += content.size();
+    } else {
+      connection.stash_output(content.data(), content.size());  // sent right after the batch
+    }
+    return {keep_alive, status, content.size()};
   }
 
   if (multipart) {
@@ -415,7 +459,7 @@ RequestWorker::Answer RequestWorker::respond_error(http::Status status, bool kee
 FlushResult RequestWorker::flush(Connection& connection) {
   std::size_t sent_total = 0;
   while (sent_total < batch_size_) {
-    int flags = MSG_NOSIGNAL | (connection.has_pending_body() ? MSG_MORE : 0);
+    int flags = MSG_NOSIGNAL | (connection.has_pending_output() ? MSG_MORE : 0);
     ssize_t sent =
         ::send(connection.fd, batch_.data() + sent_total, batch_size_ - sent_total, flags);
     if (sent > 0) {

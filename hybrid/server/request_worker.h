@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "hybrid/server/access_log.h"
 #include "hybrid/server/connection.h"
 #include "hybrid/server/file_responder.h"
+#include "hybrid/server/gzip_cache.h"
 #include "hybrid/server/virtual_hosts.h"
 
 namespace hybrid::server {
@@ -33,6 +35,9 @@ struct ResponseSettings {
   std::string cache_control;  // sent on 200, 206 and 304 when not empty
   bool serve_dotfiles = false;
   bool precompressed = false;  // serve file.br / file.gz siblings to clients that accept them
+  // On-the-fly gzip of compressible files (256 B – 1 MiB) when not 0: each worker caches up to
+  // this many bytes of compressed copies.
+  std::size_t gzip_budget = 0;
   std::map<int, std::string> error_pages;       // status code → HTML body replacing the default
   const VirtualHosts* virtual_hosts = nullptr;  // null: one root for every host
 };
@@ -80,6 +85,7 @@ class RequestWorker {
   std::vector<char> location_;
   std::uint64_t boundary_seed_;
   AccessLog log_;
+  std::optional<GzipCache> gzip_;
 };
 
 }  // namespace hybrid::server

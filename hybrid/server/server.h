@@ -44,6 +44,10 @@ struct ServerOptions {
   std::string cache_control;    // Cache-Control on 200/206/304, e.g. "max-age=3600"
   bool serve_dotfiles = false;  // else paths with a ".name" segment are 404 (not .well-known)
   bool precompressed = false;   // serve file.br / file.gz to clients that accept them
+  // On-the-fly gzip of compressible files of 256 B - 1 MiB without precompressed siblings, with
+  // up to this many bytes of compressed copies cached in memory (split among the workers).
+  // 0: off.
+  std::size_t gzip_cache_bytes = 0;
   std::map<int, std::filesystem::path> error_pages;  // status → HTML file (≤ 64 KiB), read once
   // Name-based virtual hosts: the site for Host h is vhosts/h/, else vhosts/default/, else 421.
   // Empty: `root` serves every host.

@@ -1,0 +1,53 @@
+#include "hybrid/server/gzip_cache.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <functional>
+
+#include "hybrid/http/gzip.h"
+
+namespace hybrid::server {
+
+std::size_t GzipCache::KeyHash::operator()(const Key& key) const {
+  std::size_t hash = std::hash<std::uint64_t>{}(static_cast<std::uint64_t>(key.inode));
+  hash ^= std::hash<std::uint64_t>{}(static_cast<std::uint64_t>(key.mtime_ns)) +
+          0x9e3779b97f4a7c15 + (hash << 6) + (hash >> 2);
+  hash ^= static_cast<std::size_t>(key.size) + (hash << 6) + (hash >> 2);
+  return hash ^ static_cast<std::size_t>(key.device);
+}
+
+const std::string* GzipCache::compressed(int fd, const struct stat& st) {
+  Key key{st.st_dev, st.st_ino, st.st_size,
+          static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+  if (auto found = entries_.find(key); found != entries_.end()) return &found->second;
+
+  const auto size = static_cast<std::size_t>(st.st_size);
+  std::string source(size, '\0');
+  std::size_t got = 0;
+  while (got < size) {
+    ssize_t n = ::pread(fd, source.data() + got, size - got, static_cast<off_t>(got));
+    if (n > 0) {
+      got += static_cast<std::size_t>(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else {
+      return nullptr;  // shrank or unreadable: serve the identity representation
+    }
+  }
+  std::optional<std::string> gzipped = http::gzip_compress(source);
+  ++compressions_;
+  if (!gzipped || gzipped->size() >= size || gzipped->size() > budget_) return nullptr;
+
+  while (used_ + gzipped->size() > budget_ && !order_.empty()) {
+    auto oldest = entries_.find(order_.front());
+    used_ -= oldest->second.size();
+    entries_.erase(oldest);
+    order_.pop_front();
+  }
+  used_ += gzipped->size();
+  order_.push_back(key);
+  return &entries_.emplace(key, std::move(*gzipped)).first->second;
+}
+
+}  // namespace hybrid::server

@@ -1,0 +1,53 @@
+// Compressed copies of hot files, so a file is gzipped once, not per request. One cache per
+// worker (no locks); each is bounded by a byte budget and drops its oldest entries past it.
+// Entries are keyed by the file's identity (device, inode, size, mtime): a changed file is a
+// different key, so a stale copy is never served and simply ages out.
+#pragma once
+
+#include <sys/stat.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace hybrid::server {
+
+class GzipCache {
+ public:
+  // Files larger than this are never compressed on the fly (a worker must stay responsive).
+  static constexpr std::uint64_t kMaxSource = 1 << 20;
+  // Smaller files gain nothing worth the Vary and the CPU.
+  static constexpr std::uint64_t kMinSource = 256;
+
+  explicit GzipCache(std::size_t budget_bytes) : budget_(budget_bytes) {}
+
+  // The gzip body of the open regular file `fd` whose fstat is `st`: from the cache, else read
+  // and compressed now. Null when the file cannot be read whole or does not shrink. The pointer
+  // stays valid until the next call.
+  const std::string* compressed(int fd, const struct stat& st);
+
+  std::uint64_t compressions() const { return compressions_; }
+
+ private:
+  struct Key {
+    dev_t device;
+    ino_t inode;
+    off_t size;
+    std::int64_t mtime_ns;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    std::size_t operator()(const Key& key) const;
+  };
+
+  std::size_t budget_;
+  std::size_t used_ = 0;
+  std::unordered_map<Key, std::string, KeyHash> entries_;
+  std::deque<Key> order_;  // oldest first
+  std::uint64_t compressions_ = 0;
+};
+
+}  // namespace hybrid::server

@@ -89,6 +89,8 @@ int main(int argc, char** argv) {
                      "Seconds an idle keep-alive connection stays open");
   add_seconds_option(app, "--header-timeout", options.header_timeout,
                      "Seconds to receive a whole request head");
+  add_seconds_option(app, "--body-timeout", options.body_timeout,
+                     "Seconds to receive a whole request body (bodies are read and discarded)");
   add_seconds_option(app, "--send-timeout", options.send_timeout,
                      "Seconds a response may make no progress before the connection closes");
   add_seconds_option(app, "--drain-timeout", options.drain_timeout,

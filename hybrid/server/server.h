@@ -35,6 +35,7 @@ struct ServerOptions {
 
   std::chrono::milliseconds keepalive_timeout{75'000};  // idle between requests
   std::chrono::milliseconds header_timeout{30'000};     // to receive a complete request head
+  std::chrono::milliseconds body_timeout{30'000};       // to receive a request body we skip
   std::chrono::milliseconds send_timeout{60'000};       // without any progress writing
   std::chrono::milliseconds drain_timeout{10'000};      // after stop(), for in-flight responses
 

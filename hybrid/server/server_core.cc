@@ -72,6 +72,7 @@ ServerCore::ServerCore(ServerOptions options)
       input_capacity_(0),
       keepalive_timeouts_(options_.keepalive_timeout.count()),
       header_timeouts_(options_.header_timeout.count()),
+      body_timeouts_(options_.body_timeout.count()),
       send_timeouts_(options_.send_timeout.count()) {
   validate(options_);
   // sendfile(2) has no MSG_NOSIGNAL: a peer that vanished mid-body would kill the process with
@@ -192,6 +193,7 @@ int ServerCore::poll_timeout_ms() const {
   };
   consider(keepalive_timeouts_.next_deadline());
   consider(header_timeouts_.next_deadline());
+  consider(body_timeouts_.next_deadline());
   consider(send_timeouts_.next_deadline());
   if (!accepting_ && !draining_.load(std::memory_order_relaxed)) consider(accept_resume_at_);
   if (draining_.load(std::memory_order_relaxed)) consider(drain_deadline_);
@@ -345,7 +347,12 @@ void ServerCore::wait_for_request(Connection& connection) {
     return;
   }
   connection.phase = Phase::kReading;
-  if (connection.has_unanswered_input()) {
+  if (connection.body) {
+    // Like the header timeout, counted from the body's start: a slow POST cannot stretch it.
+    if (!connection.timeout.armed_in(body_timeouts_)) {
+      body_timeouts_.arm(connection.timeout, loop_.now());
+    }
+  } else if (connection.has_unanswered_input()) {
     // The header timeout runs from the request's first byte, not from the latest one, or a
     // client sending a byte every few seconds would hold the connection forever (slowloris).
     if (!connection.timeout.armed_in(header_timeouts_)) {
@@ -539,7 +546,8 @@ void ServerCore::close_connection(Connection& connection) {
 
 void ServerCore::expire_timeouts() {
   reactor::MonotonicMs now = loop_.now();
-  for (reactor::TimeoutList* list : {&keepalive_timeouts_, &header_timeouts_, &send_timeouts_}) {
+  for (reactor::TimeoutList* list :
+       {&keepalive_timeouts_, &header_timeouts_, &body_timeouts_, &send_timeouts_}) {
     while (reactor::TimeoutNode* node = list->pop_expired(now)) {
       close_connection(*static_cast<Connection*>(node->owner));
     }

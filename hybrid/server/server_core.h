@@ -105,6 +105,7 @@ class ServerCore final : public reactor::EventHandler {
 
   reactor::TimeoutList keepalive_timeouts_;
   reactor::TimeoutList header_timeouts_;
+  reactor::TimeoutList body_timeouts_;
   reactor::TimeoutList send_timeouts_;
 
   std::atomic<bool> stop_requested_{false};

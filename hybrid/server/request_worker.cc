@@ -45,12 +45,12 @@ std::string_view etag_suffix(http::Coding coding) {
 
 }  // namespace
 
-RequestWorker::RequestWorker(int root_fd, const ResponseSettings& settings,
+RequestWorker::RequestWorker(const std::atomic<int>& root_fd, const ResponseSettings& settings,
                              const std::atomic<bool>& draining, int access_log_fd)
     : settings_(settings),
       draining_(draining),
       root_fd_(root_fd),
-      files_(root_fd, settings.parse.max_request_line, settings.serve_dotfiles),
+      files_(-1, settings.parse.max_request_line, settings.serve_dotfiles),
       // + 64: a "100 Continue" may precede the response in the batch.
       response_room_(64 + std::max(kErrorRoom + largest_error_page(settings),
                                    kHeadRoom + settings.small_file_limit)),
@@ -155,7 +155,10 @@ RequestWorker::Answer RequestWorker::respond(Connection& connection, Frame frame
     return {keep_alive, http::Status::kNoContent, 0};
   }
 
-  int root_fd = root_fd_;
+  int root_fd = root_fd_.load(std::memory_order_acquire);
+  if (settings_.virtual_hosts == nullptr && root_fd < 0) {
+    return respond_error(http::Status::kInternalServerError, keep_alive, head_only);
+  }
   if (settings_.virtual_hosts != nullptr) {
     // RFC 9112 §3.2.2: the authority of an absolute-form target wins over the Host header.
     http::TargetParts parts;

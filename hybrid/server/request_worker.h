@@ -44,10 +44,12 @@ struct ResponseSettings {
 
 class RequestWorker {
  public:
-  // `draining` is read on every response: once set, responses close their connection.
-  // `access_log_fd` is -1 when logging is off.
-  RequestWorker(int root_fd, const ResponseSettings& settings, const std::atomic<bool>& draining,
-                int access_log_fd);
+  // `root_fd` is read on every request: the reactor swaps it when the document root is replaced
+  // and sets it to -1 while the root is missing (answered 500). `draining` is read on every
+  // response: once set, responses close their connection. `access_log_fd` is -1 when logging is
+  // off.
+  RequestWorker(const std::atomic<int>& root_fd, const ResponseSettings& settings,
+                const std::atomic<bool>& draining, int access_log_fd);
 
   // Called with a connection whose frame_next() returned kRequest or kError. Sets its outcome.
   void serve(Connection& connection);
@@ -77,7 +79,7 @@ class RequestWorker {
 
   const ResponseSettings& settings_;
   const std::atomic<bool>& draining_;
-  int root_fd_;
+  const std::atomic<int>& root_fd_;
   FileResponder files_;
   std::vector<char> batch_;
   std::size_t batch_size_ = 0;

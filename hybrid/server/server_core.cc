@@ -3,11 +3,14 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
@@ -131,7 +134,7 @@ ServerCore::ServerCore(ServerOptions options)
         [this](std::size_t worker) { workers_[worker]->on_idle(); });
   } catch (...) {
     if (access_log_fd_ >= 0) ::close(access_log_fd_);
-    ::close(root_fd_);
+    ::close(root_fd_.load());
     throw;
   }
 }
@@ -146,7 +149,8 @@ ServerCore::~ServerCore() {
   }
   workers_.clear();  // flushes the access log
   if (access_log_fd_ >= 0) ::close(access_log_fd_);
-  ::close(root_fd_);
+  if (root_fd_.load() >= 0) ::close(root_fd_.load());
+  for (int fd : retired_root_fds_) ::close(fd);
 }
 
 ServerStats ServerCore::stats() const {
@@ -165,6 +169,7 @@ void ServerCore::run() {
     drain_completions();
     submit_backlog();
     expire_timeouts();
+    if (loop_.now() >= root_check_at_) check_root();
     if (draining_.load(std::memory_order_relaxed)) {
       if (drained()) break;
       if (loop_.now() >= drain_deadline_) {
@@ -197,6 +202,7 @@ int ServerCore::poll_timeout_ms() const {
   consider(send_timeouts_.next_deadline());
   if (!accepting_ && !draining_.load(std::memory_order_relaxed)) consider(accept_resume_at_);
   if (draining_.load(std::memory_order_relaxed)) consider(drain_deadline_);
+  if (options_.vhosts.empty()) consider(root_check_at_);
   if (next < 0) return -1;
   return static_cast<int>(std::clamp<reactor::MonotonicMs>(next - loop_.now(), 0, 60'000));
 }
@@ -563,6 +569,43 @@ void ServerCore::begin_drain() {
   for (auto& connection : connections_) {
     if (connection->phase == Phase::kReading) close_connection(*connection);
   }
+}
+
+void ServerCore::check_root() {
+  // Once a second: cheap (one stat, one fstat) and enough to notice a deploy that swaps the
+  // directory, or an unmounted disk, without a restart.
+  constexpr reactor::MonotonicMs kRootCheckMs = 1000;
+  root_check_at_ = loop_.now() + kRootCheckMs;
+  if (!options_.vhosts.empty()) {
+    root_check_at_ = std::numeric_limits<reactor::MonotonicMs>::max();
+    return;
+  }
+  struct stat by_path {};
+  struct stat by_fd {};
+  int current = root_fd_.load();
+  bool present = ::stat(options_.root.c_str(), &by_path) == 0 && S_ISDIR(by_path.st_mode);
+  if (!present) {
+    if (!root_missing_) {
+      std::fprintf(stderr, "hybridd: document root '%s' is gone; answering 500 until it returns\n",
+                   options_.root.c_str());
+      root_missing_ = true;
+      root_fd_.store(-1, std::memory_order_release);
+      if (current >= 0) retired_root_fds_.push_back(current);
+    }
+    return;
+  }
+  if (current >= 0 && ::fstat(current, &by_fd) == 0 && by_fd.st_ino == by_path.st_ino &&
+      by_fd.st_dev == by_path.st_dev) {
+    return;  // the same directory
+  }
+  int reopened = ::open(options_.root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (reopened < 0) return;  // try again at the next check
+  root_fd_.store(reopened, std::memory_order_release);
+  if (current >= 0) retired_root_fds_.push_back(current);
+  if (root_missing_) {
+    std::fprintf(stderr, "hybridd: document root '%s' is back\n", options_.root.c_str());
+  }
+  root_missing_ = false;
 }
 
 bool ServerCore::drained() const {

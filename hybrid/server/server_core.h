@@ -70,6 +70,7 @@ class ServerCore final : public reactor::EventHandler {
   void expire_timeouts();
   int poll_timeout_ms() const;
   void begin_drain();
+  void check_root();
   bool drained() const;
 
   // Workers: runs one job and hands the connection back.
@@ -78,7 +79,12 @@ class ServerCore final : public reactor::EventHandler {
   ServerOptions options_;
   ResponseSettings settings_;
   std::unique_ptr<VirtualHosts> virtual_hosts_;
-  int root_fd_ = -1;
+  // The document root, reopened when the directory is replaced; -1 while it is missing. Old
+  // descriptors stay open until shutdown, since a worker may still be resolving against one.
+  std::atomic<int> root_fd_{-1};
+  std::vector<int> retired_root_fds_;
+  bool root_missing_ = false;
+  reactor::MonotonicMs root_check_at_ = 0;
   int access_log_fd_ = -1;
   std::unique_ptr<reactor::Listener> listener_;
   ListenerEvents listener_events_{*this};

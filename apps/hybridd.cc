@@ -71,6 +71,11 @@ int main(int argc, char** argv) {
   app.add_option("--gzip-cache-mib", gzip_cache_mib, "Memory for compressed copies with --gzip")
       ->check(CLI::Range(1, 65536))
       ->capture_default_str();
+  std::size_t file_cache_mib = 32;
+  app.add_option("--file-cache-mib", file_cache_mib,
+                 "Memory for small files kept in memory (validated by a stat per request); 0: off")
+      ->check(CLI::Range(0, 65536))
+      ->capture_default_str();
   app.add_flag("--serve-dotfiles", options.serve_dotfiles,
                "Serve paths with '.name' segments (default: 404 except /.well-known/)");
   app.add_option("--vhosts", options.vhosts,
@@ -103,6 +108,7 @@ int main(int argc, char** argv) {
   }
   options.threads = threads;
   if (gzip) options.gzip_cache_bytes = gzip_cache_mib << 20;
+  options.file_cache_bytes = file_cache_mib << 20;
   for (const std::string& page : error_pages) {
     std::size_t equals = page.find('=');
     int status = 0;

@@ -136,6 +136,19 @@ FileChoice FileResponder::choose(int root_fd, std::string_view target, std::span
     choice.status = http::Status::kNotFound;
     return choice;
   }
+  const std::string_view request_path(path_.data(), length);
+  if (cache_ != nullptr) {
+    if (const CachedFile* hit =
+            cache_->find(root_fd, request_path, normalized.trailing_slash, choice.st)) {
+      std::memcpy(path_.data(), hit->resolved_path.data(), hit->resolved_path.size());
+      path_length_ = hit->resolved_path.size();
+      path_[path_length_] = '\0';
+      choice.content = &hit->content;
+      choice.content_type = hit->content_type;
+      choice.status = http::Status::kOk;
+      return choice;
+    }
+  }
   const char* open_path = length == 0 ? "." : path_.data();
 
   int fd = open_beneath(root_fd, open_path);
@@ -204,6 +217,29 @@ FileChoice FileResponder::choose(int root_fd, std::string_view target, std::span
   choice.fd = fd;
   choice.status = http::Status::kOk;
   path_length_ = length;
+  if (cache_ != nullptr && static_cast<std::uint64_t>(choice.st.st_size) <= max_cached_file_) {
+    CachedFile snapshot;
+    snapshot.content.resize(static_cast<std::size_t>(choice.st.st_size));
+    std::size_t got = 0;
+    while (got < snapshot.content.size()) {
+      ssize_t n = ::pread(fd, snapshot.content.data() + got, snapshot.content.size() - got,
+                          static_cast<off_t>(got));
+      if (n <= 0 && !(n < 0 && errno == EINTR)) break;
+      if (n > 0) got += static_cast<std::size_t>(n);
+    }
+    if (got == snapshot.content.size()) {  // else it shrank under us: serve from the fd
+      snapshot.resolved_path.assign(path_.data(), length);
+      snapshot.st = choice.st;
+      snapshot.content_type = choice.content_type;
+      if (const CachedFile* entry = cache_->insert(root_fd, request_path, normalized.trailing_slash,
+                                                   std::move(snapshot))) {
+        ::close(fd);
+        choice.fd = -1;
+        choice.content = &entry->content;
+        choice.content_type = entry->content_type;
+      }
+    }
+  }
   return choice;
 }
 

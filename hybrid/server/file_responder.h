@@ -6,11 +6,13 @@
 
 #include <cstddef>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "hybrid/http/mime_sniffer.h"
 #include "hybrid/http/status.h"
+#include "hybrid/server/small_file_cache.h"
 
 namespace hybrid::server {
 
@@ -18,7 +20,10 @@ struct FileChoice {
   http::Status status = http::Status::kNotFound;
   int fd = -1;  // kOk: an open regular file, now owned by the caller
   struct stat st {};
-  std::string_view content_type;    // kOk; valid until the next choose()
+  std::string_view content_type;  // kOk; valid until the next choose()
+  // kOk from the small-file cache: the whole content (fd is then -1). Valid until the next
+  // choose().
+  const std::string* content = nullptr;
   std::size_t location_length = 0;  // kMovedPermanently: bytes written to the location buffer
 };
 
@@ -28,6 +33,13 @@ class FileResponder {
   // path (the request-line limit). Unless `serve_dotfiles`, a path with a segment starting with
   // '.' is 404, except under "/.well-known/" (RFC 8615).
   FileResponder(int root_fd, std::size_t max_target, bool serve_dotfiles = false);
+
+  // Regular files up to `max_file` bytes are kept in `cache` (owned by the caller, same thread)
+  // and returned as content instead of an fd.
+  void use_cache(SmallFileCache* cache, std::size_t max_file) {
+    cache_ = cache;
+    max_cached_file_ = max_file;
+  }
 
   // Resolves a request-target. Nothing outside the root is ever opened: the path is decoded and
   // normalised (http/target.h), then opened with RESOLVE_BENEATH so symlinks that lead out are
@@ -49,6 +61,8 @@ class FileResponder {
  private:
   int root_fd_;
   bool serve_dotfiles_;
+  SmallFileCache* cache_ = nullptr;
+  std::size_t max_cached_file_ = 0;
   std::vector<char> path_;
   std::size_t path_length_ = 0;  // of the last choice
   http::MimeSniffer sniffer_;

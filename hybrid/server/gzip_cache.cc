@@ -18,10 +18,7 @@ std::size_t GzipCache::KeyHash::operator()(const Key& key) const {
 }
 
 const std::string* GzipCache::compressed(int fd, const struct stat& st) {
-  Key key{st.st_dev, st.st_ino, st.st_size,
-          static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
-  if (auto found = entries_.find(key); found != entries_.end()) return &found->second;
-
+  if (const std::string* cached = find(st)) return cached;
   const auto size = static_cast<std::size_t>(st.st_size);
   std::string source(size, '\0');
   std::size_t got = 0;
@@ -35,9 +32,25 @@ const std::string* GzipCache::compressed(int fd, const struct stat& st) {
       return nullptr;  // shrank or unreadable: serve the identity representation
     }
   }
-  std::optional<std::string> gzipped = http::gzip_compress(source);
+  return compressed(source, st);
+}
+
+const std::string* GzipCache::find(const struct stat& st) {
+  auto found = entries_.find(key_of(st));
+  return found == entries_.end() ? nullptr : &found->second;
+}
+
+GzipCache::Key GzipCache::key_of(const struct stat& st) {
+  return {st.st_dev, st.st_ino, st.st_size,
+          static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+}
+
+const std::string* GzipCache::compressed(std::string_view content, const struct stat& st) {
+  if (const std::string* cached = find(st)) return cached;
+  Key key = key_of(st);
+  std::optional<std::string> gzipped = http::gzip_compress(content);
   ++compressions_;
-  if (!gzipped || gzipped->size() >= size || gzipped->size() > budget_) return nullptr;
+  if (!gzipped || gzipped->size() >= content.size() || gzipped->size() > budget_) return nullptr;
 
   while (used_ + gzipped->size() > budget_ && !order_.empty()) {
     auto oldest = entries_.find(order_.front());

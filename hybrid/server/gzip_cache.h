@@ -28,10 +28,16 @@ class GzipCache {
   // and compressed now. Null when the file cannot be read whole or does not shrink. The pointer
   // stays valid until the next call.
   const std::string* compressed(int fd, const struct stat& st);
+  // The same for content already in memory (a small-file cache entry of that file).
+  const std::string* compressed(std::string_view content, const struct stat& st);
 
   std::uint64_t compressions() const { return compressions_; }
 
  private:
+  struct Key;
+  const std::string* find(const struct stat& st);
+  static Key key_of(const struct stat& st);
+
   struct Key {
     dev_t device;
     ino_t inode;

@@ -58,6 +58,10 @@ RequestWorker::RequestWorker(const std::atomic<int>& root_fd, const ResponseSett
       boundary_seed_(std::random_device{}()),
       log_(access_log_fd) {
   if (settings.gzip_budget > 0) gzip_.emplace(settings.gzip_budget);
+  if (settings.file_cache_budget > 0) {
+    file_cache_.emplace(settings.file_cache_budget);
+    files_.use_cache(&*file_cache_, settings.small_file_limit);
+  }
   batch_.resize(kBatchedResponses * response_room_);
 }
 
@@ -192,8 +196,9 @@ RequestWorker::Answer RequestWorker::respond_file(Connection& connection,
                                                   const http::Request& request, FileChoice& file,
                                                   int root_fd, bool keep_alive) {
   const bool head_only = request.method == http::Method::kHead;
-  int fd = file.fd;
+  int fd = file.fd;  // -1 when the content came from the small-file cache
   struct stat st = file.st;
+  const std::string* memory_body = file.content;
 
   // Which representation (RFC 9110 §12.5.3): a precompressed sibling when the client takes it.
   http::Coding coding = http::Coding::kIdentity;
@@ -212,7 +217,8 @@ RequestWorker::Answer RequestWorker::respond_file(Connection& connection,
                    : coding == http::Coding::kGzip ? gzip
                                                    : -1;
       if (chosen >= 0) {
-        ::close(fd);
+        if (fd >= 0) ::close(fd);
+        memory_body = nullptr;
         fd = chosen;
         st = chosen == brotli ? brotli_st : gzip_st;
       }
@@ -223,15 +229,18 @@ RequestWorker::Answer RequestWorker::respond_file(Connection& connection,
 
   // On-the-fly gzip for compressible files without precompressed siblings, compressed once per
   // file version and kept in this worker's cache.
-  const std::string* memory_body = nullptr;
   if (gzip_ && !varies && st.st_size >= static_cast<off_t>(GzipCache::kMinSource) &&
       st.st_size <= static_cast<off_t>(GzipCache::kMaxSource) &&
       http::is_compressible_type(file.content_type)) {
     varies = true;
     if (http::choose_coding(request.find_header("Accept-Encoding"), {false, true}) ==
         http::Coding::kGzip) {
-      memory_body = gzip_->compressed(fd, st);
-      if (memory_body) coding = http::Coding::kGzip;
+      const std::string* gzipped =
+          memory_body ? gzip_->compressed(*memory_body, st) : gzip_->compressed(fd, st);
+      if (gzipped) {
+        memory_body = gzipped;
+        coding = http::Coding::kGzip;
+      }
     }
   }
 
@@ -262,7 +271,7 @@ RequestWorker::Answer RequestWorker::respond_file(Connection& connection,
 
   switch (http::evaluate_preconditions(request, etag, last_modified)) {
     case http::Precondition::kNotModified: {
-      ::close(fd);
+      if (fd >= 0) ::close(fd);
       // RFC 9110 §15.4.5: the validators and cache headers a 200 would carry, no content.
       http::ResponseHeadWriter head(batch_room(), http::Status::kNotModified,
                                     http::http_date_now());
@@ -274,7 +283,7 @@ RequestWorker::Answer RequestWorker::respond_file(Connection& connection,
       return {keep_alive, http::Status::kNotModified, 0};
     }
     case http::Precondition::kPreconditionFailed:
-      ::close(fd);
+      if (fd >= 0) ::close(fd);
       return respond_error(http::Status::kPreconditionFailed, keep_alive, head_only);
     case http::Precondition::kProceed:
       break;
@@ -291,7 +300,7 @@ RequestWorker::Answer RequestWorker::respond_file(Connection& connection,
     }
   }
   if (ranges.outcome == http::RangeOutcome::kUnsatisfiable) {
-    ::close(fd);
+    if (fd >= 0) ::close(fd);
     std::array<char, http::kMaxContentRangeLength> content_range{};
     std::size_t length = http::format_unsatisfied_range(content_range, size);
     const http::Header headers[] = {{"Content-Range", {content_range.data(), length}}};
@@ -343,17 +352,17 @@ RequestWorker::Answer RequestWorker::respond_file(Connection& connection,
   char* start = batch_.data() + batch_size_;
   std::size_t head_length = write_head(batch_room(), length);
   if (head_length == 0) {
-    ::close(fd);
+    if (fd >= 0) ::close(fd);
     return respond_error(http::Status::kInternalServerError, false, head_only);
   }
   if (head_only) {
-    ::close(fd);
+    if (fd >= 0) ::close(fd);
     batch_size_ += head_length;
     return {keep_alive, status, 0};
   }
 
   if (memory_body) {
-    ::close(fd);
+    if (fd >= 0) ::close(fd);
     batch_size_ += head_length;
     std::string body;
     std::string_view content;
@@ -421,7 +430,7 @@ RequestWorker::Answer RequestWorker::respond_file(Connection& connection,
       break;
     }
   }
-  ::close(fd);
+  if (fd >= 0) ::close(fd);
   if (got < length) {
     if (partial) {
       // The file shrank under a range: the promised Content-Range is gone; answer 500 and close.

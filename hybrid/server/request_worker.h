@@ -18,6 +18,7 @@
 #include "hybrid/server/connection.h"
 #include "hybrid/server/file_responder.h"
 #include "hybrid/server/gzip_cache.h"
+#include "hybrid/server/small_file_cache.h"
 #include "hybrid/server/virtual_hosts.h"
 
 namespace hybrid::server {
@@ -38,6 +39,8 @@ struct ResponseSettings {
   // On-the-fly gzip of compressible files (256 B – 1 MiB) when not 0: each worker caches up to
   // this many bytes of compressed copies.
   std::size_t gzip_budget = 0;
+  // Each worker keeps small files (≤ small_file_limit) in memory up to this many bytes; 0: off.
+  std::size_t file_cache_budget = 0;
   std::map<int, std::string> error_pages;       // status code → HTML body replacing the default
   const VirtualHosts* virtual_hosts = nullptr;  // null: one root for every host
 };
@@ -88,6 +91,7 @@ class RequestWorker {
   std::uint64_t boundary_seed_;
   AccessLog log_;
   std::optional<GzipCache> gzip_;
+  std::optional<SmallFileCache> file_cache_;
 };
 
 }  // namespace hybrid::server

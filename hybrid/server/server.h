@@ -49,6 +49,9 @@ struct ServerOptions {
   // up to this many bytes of compressed copies cached in memory (split among the workers).
   // 0: off.
   std::size_t gzip_cache_bytes = 0;
+  // Small files (≤ small_file_limit) kept in memory and validated by one stat per request, up to
+  // this many bytes (split among the workers). 0: off.
+  std::size_t file_cache_bytes = 32 << 20;
   std::map<int, std::filesystem::path> error_pages;  // status → HTML file (≤ 64 KiB), read once
   // Name-based virtual hosts: the site for Host h is vhosts/h/, else vhosts/default/, else 421.
   // Empty: `root` serves every host.

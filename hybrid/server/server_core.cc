@@ -123,6 +123,7 @@ ServerCore::ServerCore(ServerOptions options)
     std::size_t threads = options_.threads;
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
     settings_.gzip_budget = options_.gzip_cache_bytes / threads;
+    settings_.file_cache_budget = options_.file_cache_bytes / threads;
     if (options_.gzip_cache_bytes > 0 && settings_.gzip_budget == 0) settings_.gzip_budget = 1;
     for (std::size_t i = 0; i < threads; ++i) {
       workers_.push_back(

@@ -83,7 +83,9 @@ bool host_is_valid(std::string_view host) {
 
 Status check_request(const Request& request) {
   // 1. Version: nothing else can be interpreted under a version we do not speak.
-  if (request.version_major != 1 || request.version_minor > 1) {
+  // RFC 9110 §2.5: a higher minor version of a major we implement is processed as the highest
+  // minor we implement (HTTP/1.2 as HTTP/1.1); only another major version is refused.
+  if (request.version_major != 1) {
     return Status::kHttpVersionNotSupported;
   }
   // 2. Framing, before anything that might answer and keep the connection: a request whose end is

@@ -15,7 +15,8 @@ inline constexpr std::string_view kAllowedMethods = "GET, HEAD, OPTIONS";
 
 // kOk when the request may be served, otherwise the status to answer. The checks run in this
 // order and the first failure wins:
-//  1. 505 for any version other than HTTP/1.0 and HTTP/1.1 (RFC 9110 §15.6.6);
+//  1. 505 for a major version other than 1 (RFC 9110 §15.6.6); HTTP/1.x with x > 1 is processed
+//     as HTTP/1.1 (RFC 9110 §2.5);
 //  2. 400 for ambiguous body framing (RFC 9112 §6.1, §6.3): a Content-Length that is not 1*DIGIT
 //     of at most 18 digits (comma lists included), differing Content-Length lines,
 //     Transfer-Encoding together with Content-Length, Transfer-Encoding in HTTP/1.0, or a

@@ -217,7 +217,8 @@ FileChoice FileResponder::choose(int root_fd, std::string_view target, std::span
   choice.fd = fd;
   choice.status = http::Status::kOk;
   path_length_ = length;
-  if (cache_ != nullptr && static_cast<std::uint64_t>(choice.st.st_size) <= max_cached_file_) {
+  if (cache_ != nullptr && static_cast<std::uint64_t>(choice.st.st_size) <= max_cached_file_ &&
+      !too_recent_to_cache(choice.st)) {
     CachedFile snapshot;
     snapshot.content.resize(static_cast<std::size_t>(choice.st.st_size));
     std::size_t got = 0;

@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "hybrid/http/gzip.h"
+#include "hybrid/server/small_file_cache.h"
 
 namespace hybrid::server {
 
@@ -51,6 +52,10 @@ const std::string* GzipCache::compressed(std::string_view content, const struct 
   std::optional<std::string> gzipped = http::gzip_compress(content);
   ++compressions_;
   if (!gzipped || gzipped->size() >= content.size() || gzipped->size() > budget_) return nullptr;
+  if (too_recent_to_cache(st)) {
+    uncached_ = std::move(*gzipped);  // served once, compressed again next time
+    return &uncached_;
+  }
 
   while (used_ + gzipped->size() > budget_ && !order_.empty()) {
     auto oldest = entries_.find(order_.front());

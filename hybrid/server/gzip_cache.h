@@ -53,6 +53,7 @@ class GzipCache {
   std::size_t used_ = 0;
   std::unordered_map<Key, std::string, KeyHash> entries_;
   std::deque<Key> order_;  // oldest first
+  std::string uncached_;   // the last result for a file too recently changed to cache
   std::uint64_t compressions_ = 0;
 };
 

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 
 #include <cstring>
+#include <ctime>
 
 namespace hybrid::server {
 namespace {
@@ -19,6 +20,10 @@ std::size_t cost_of(const std::string& key, const CachedFile& file) {
 }
 
 }  // namespace
+
+bool too_recent_to_cache(const struct stat& st) {
+  return st.st_mtim.tv_sec + 1 >= ::time(nullptr);
+}
 
 std::string SmallFileCache::key_of(int root_fd, std::string_view path, bool trailing_slash) {
   std::string key;

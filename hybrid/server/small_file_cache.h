@@ -15,6 +15,11 @@
 
 namespace hybrid::server {
 
+// True when the file changed so recently that another write could still land within the same
+// mtime tick (a few ms) without changing size or mtime: caching it now could pin stale bytes
+// behind an identity that still matches ("racy git"). Such files are served, just not cached.
+bool too_recent_to_cache(const struct stat& st);
+
 struct CachedFile {
   std::string resolved_path;  // relative to the root, after "index.html" was added
   struct stat st {};

@@ -129,8 +129,15 @@ TEST_F(ProtocolErrorsTest, UnknownMethodIs501) {
   EXPECT_EQ(response->status, 501);
 }
 
+TEST_F(ProtocolErrorsTest, HigherMinorVersionIsServedAsHttp11_Rfc9110_2_5) {
+  const auto response = fetch(port(), "GET /index.html HTTP/1.2\r\nHost: test\r\n\r\n");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->version, "HTTP/1.1");
+}
+
 TEST_F(ProtocolErrorsTest, UnsupportedVersionIs505) {
-  for (const char* version : {"HTTP/2.0", "HTTP/1.2", "HTTP/3.0", "HTTP/0.9"}) {
+  for (const char* version : {"HTTP/2.0", "HTTP/3.0", "HTTP/0.9"}) {
     SCOPED_TRACE(version);
     const auto response =
         fetch(port(), std::string("GET /index.html ") + version + "\r\nHost: test\r\n\r\n");

@@ -1,0 +1,110 @@
+#include "hybrid/server/small_file_cache.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <ctime>
+#include <string>
+
+#include "hybrid/server/file_responder.h"
+#include "tests/support/temp_dir.h"
+
+namespace hybrid::server {
+namespace {
+
+class SmallFileCacheTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    root_fd_ = ::open(dir_.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ASSERT_GE(root_fd_, 0);
+  }
+  void TearDown() override { ::close(root_fd_); }
+
+  // Writes a file whose mtime is an hour old, so it is not "too recent to cache".
+  void write_old(const std::string& name, const std::string& content, long age_seconds = 3600) {
+    auto path = dir_.write(name, content);
+    struct timespec times[2] = {{::time(nullptr) - age_seconds, 0},
+                                {::time(nullptr) - age_seconds, 0}};
+    ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
+  }
+
+  FileChoice choose(FileResponder& files, const char* target) {
+    FileChoice choice = files.choose(root_fd_, target, location_);
+    if (choice.fd >= 0) ::close(choice.fd);
+    return choice;
+  }
+
+  test::TempDir dir_;
+  int root_fd_ = -1;
+  std::array<char, 1024> location_{};
+};
+
+TEST_F(SmallFileCacheTest, SecondRequestIsServedFromMemoryWithTheSameBytes) {
+  write_old("a.txt", "hello");
+  SmallFileCache cache(1 << 20);
+  FileResponder files(root_fd_, 1024);
+  files.use_cache(&cache, 1024);
+  FileChoice first = choose(files, "/a.txt");
+  ASSERT_EQ(first.status, http::Status::kOk);
+  ASSERT_NE(first.content, nullptr);
+  EXPECT_EQ(*first.content, "hello");
+  FileChoice second = choose(files, "/a.txt");
+  ASSERT_NE(second.content, nullptr);
+  EXPECT_EQ(second.content, first.content);  // the same cache entry
+  EXPECT_EQ(second.fd, -1);
+}
+
+TEST_F(SmallFileCacheTest, AChangedFileIsNeverServedStale) {
+  write_old("a.txt", "hello");
+  SmallFileCache cache(1 << 20);
+  FileResponder files(root_fd_, 1024);
+  files.use_cache(&cache, 1024);
+  ASSERT_NE(choose(files, "/a.txt").content, nullptr);
+  write_old("a.txt", "HELLO", 1800);  // same size, a different mtime
+  FileChoice after = choose(files, "/a.txt");
+  ASSERT_NE(after.content, nullptr);
+  EXPECT_EQ(*after.content, "HELLO");
+  ASSERT_EQ(::unlink((dir_.path() / "a.txt").c_str()), 0);
+  EXPECT_EQ(choose(files, "/a.txt").status, http::Status::kNotFound);
+}
+
+TEST_F(SmallFileCacheTest, DirectoryIndexIsCachedUnderTheRequestPath) {
+  write_old("d/index.html", "<p>index</p>");
+  SmallFileCache cache(1 << 20);
+  FileResponder files(root_fd_, 1024);
+  files.use_cache(&cache, 1024);
+  ASSERT_NE(choose(files, "/d/").content, nullptr);
+  FileChoice again = choose(files, "/d/");
+  ASSERT_NE(again.content, nullptr);
+  EXPECT_EQ(*again.content, "<p>index</p>");
+  EXPECT_EQ(again.content_type, "text/html; charset=utf-8");
+  EXPECT_EQ(choose(files, "/d").status, http::Status::kMovedPermanently);  // not the same key
+}
+
+TEST_F(SmallFileCacheTest, FilesChangedInTheLastSecondsAreNotCached) {
+  dir_.write("fresh.txt", "just written");
+  SmallFileCache cache(1 << 20);
+  FileResponder files(root_fd_, 1024);
+  files.use_cache(&cache, 1024);
+  FileChoice choice = files.choose(root_fd_, "/fresh.txt", location_);
+  EXPECT_EQ(choice.status, http::Status::kOk);
+  EXPECT_EQ(choice.content, nullptr);  // served from the fd
+  EXPECT_GE(choice.fd, 0);
+  ::close(choice.fd);
+}
+
+TEST_F(SmallFileCacheTest, LargerFilesAndOverBudgetEntriesStayOnDisk) {
+  write_old("big.txt", std::string(2048, 'x'));
+  write_old("small.txt", "s");
+  SmallFileCache cache(64);  // too small for any entry with its bookkeeping
+  FileResponder files(root_fd_, 1024);
+  files.use_cache(&cache, 1024);
+  EXPECT_EQ(choose(files, "/big.txt").content, nullptr);    // over the per-file limit
+  EXPECT_EQ(choose(files, "/small.txt").content, nullptr);  // over the budget
+}
+
+}  // namespace
+}  // namespace hybrid::server

@@ -188,7 +188,8 @@ FileChoice FileResponder::choose(int root_fd, std::string_view target, std::span
     file_name = std::string_view(path_.data(), length);
     fd = open_beneath(root_fd, path_.data());
     if (fd < 0) {
-      // A directory without an index is not listed: 404, as nginx does without autoindex.
+      // A directory without an index is not listed: 404 (nginx says 403; RFC 9110 §15.5.5 lets a
+      // server hide a resource it will not show as 404).
       choice.status = status_for_open_error(-fd);
       return choice;
     }

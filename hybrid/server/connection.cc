@@ -17,8 +17,8 @@ std::size_t connection_input_capacity(const http::ParseLimits& limits) {
   return limits.max_head_bytes + 1;
 }
 
-Frame Connection::frame_next(const http::ParseLimits& limits) {
-  frame = frame_input(limits);
+Frame Connection::frame_next(const http::ParseLimits& limits, http::Request& request) {
+  frame = frame_input(limits, request);
   return frame;
 }
 
@@ -32,7 +32,7 @@ void Connection::compact_input() {
   head_scanned = 0;
 }
 
-Frame Connection::frame_input(const http::ParseLimits& limits) {
+Frame Connection::frame_input(const http::ParseLimits& limits, http::Request& request) {
   compact_input();
   if (body) {
     while (input_size > input_consumed && !body->finished()) {

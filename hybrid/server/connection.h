@@ -31,7 +31,7 @@ class ServerCore;
 // What framing the next request found.
 enum class Frame : unsigned char {
   kNeedMore,  // no complete request head buffered
-  kRequest,   // `request` holds a complete head
+  kRequest,   // the request passed to frame_next() holds a complete head
   kError,     // `frame_error` holds the status to answer; the connection closes afterwards
 };
 
@@ -73,7 +73,6 @@ struct Connection final : reactor::EventHandler {
   // The body of the request answered last, skipped before the next head is looked for (RFC 9112
   // §6.3): its bytes are never taken for a request. Empty when no body is outstanding.
   std::optional<http::BodyReader> body;
-  http::Request request;
   std::size_t request_head_length = 0;
   http::Status frame_error = http::Status::kBadRequest;
 
@@ -110,8 +109,10 @@ struct Connection final : reactor::EventHandler {
   Connection* next_queued = nullptr;  // dispatch backlog link
 
   // Finds the next request head after the answered bytes (compacting the buffer first); on
-  // kRequest fills `request` and `request_head_length`, on kError `frame_error`.
-  Frame frame_next(const http::ParseLimits& limits);
+  // kRequest fills `request` (views into `input`) and `request_head_length`, on kError
+  // `frame_error`. The parsed request lives with the caller, not here, so an idle connection does
+  // not carry 2 KiB of header slots; calling again without consuming gives the same result.
+  Frame frame_next(const http::ParseLimits& limits, http::Request& request);
 
   // Marks the current request (head only: bodies are never read) as answered.
   void consume_request() { input_consumed += request_head_length; }
@@ -131,7 +132,7 @@ struct Connection final : reactor::EventHandler {
   void clear_output();
 
  private:
-  Frame frame_input(const http::ParseLimits& limits);
+  Frame frame_input(const http::ParseLimits& limits, http::Request& request);
   void compact_input();
 
   ServerCore& core_;

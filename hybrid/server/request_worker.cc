@@ -66,7 +66,9 @@ RequestWorker::RequestWorker(const std::atomic<int>& root_fd, const ResponseSett
 }
 
 void RequestWorker::serve(Connection& connection) {
-  Frame frame = connection.frame;
+  // The reactor framed this request into its own scratch; parse it again here (a few hundred
+  // nanoseconds) rather than carry a parsed request in every connection.
+  Frame frame = connection.frame_next(settings_.parse, request_);
   bool keep_open = true;
   FlushResult flushed = FlushResult::kDone;
   for (int answered = 1;; ++answered) {
@@ -77,15 +79,15 @@ void RequestWorker::serve(Connection& connection) {
     Answer answer = respond(connection, frame);
     keep_open = answer.keep_alive;
     if (log_.enabled()) {
-      log_.record(connection.peer, frame == Frame::kRequest ? &connection.request : nullptr,
-                  answer.status, answer.body_bytes);
+      log_.record(connection.peer, frame == Frame::kRequest ? &request_ : nullptr, answer.status,
+                  answer.body_bytes);
     }
     if (connection.has_pending_output()) {
       flushed = flush(connection);
       if (flushed != FlushResult::kDone) break;
     }
     if (!keep_open || answered >= settings_.max_requests_per_job) break;
-    frame = connection.frame_next(settings_.parse);
+    frame = connection.frame_next(settings_.parse, request_);
     if (frame == Frame::kNeedMore) break;
   }
   if (flushed == FlushResult::kDone) flushed = flush(connection);
@@ -109,7 +111,7 @@ RequestWorker::Answer RequestWorker::respond(Connection& connection, Frame frame
     // A request we could not frame leaves the stream in an unknown state: answer and close.
     return respond_error(connection.frame_error, false, false);
   }
-  const http::Request& request = connection.request;
+  const http::Request& request = request_;
   connection.consume_request();  // the views stay valid until the next frame_next()
   const bool head_only = request.method == http::Method::kHead;
   bool keep_alive = http::wants_keep_alive(request) && !draining_.load(std::memory_order_relaxed);

@@ -84,6 +84,7 @@ class RequestWorker {
   const std::atomic<bool>& draining_;
   const std::atomic<int>& root_fd_;
   FileResponder files_;
+  http::Request request_;  // the request being answered; views into the connection's input
   std::vector<char> batch_;
   std::size_t batch_size_ = 0;
   std::size_t response_room_;  // the batch space one response may need

@@ -341,7 +341,7 @@ void ServerCore::read_and_frame(Connection& connection) {
       return;
     }
   }
-  if (connection.frame_next(settings_.parse) != Frame::kNeedMore) {
+  if (connection.frame_next(settings_.parse, scratch_request_) != Frame::kNeedMore) {
     dispatch(connection);
   } else {
     wait_for_request(connection);
@@ -472,7 +472,7 @@ void ServerCore::after_response(Connection& connection) {
     close_connection(connection);
     return;
   }
-  if (connection.frame_next(settings_.parse) != Frame::kNeedMore) {
+  if (connection.frame_next(settings_.parse, scratch_request_) != Frame::kNeedMore) {
     dispatch(connection);
   } else if (connection.readable_pending || connection.input_maybe_more) {
     read_and_frame(connection);

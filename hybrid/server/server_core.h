@@ -78,6 +78,7 @@ class ServerCore final : public reactor::EventHandler {
 
   ServerOptions options_;
   ResponseSettings settings_;
+  http::Request scratch_request_;  // the reactor only frames; workers parse for themselves
   std::unique_ptr<VirtualHosts> virtual_hosts_;
   // The document root, reopened when the directory is replaced; -1 while it is missing. Old
   // descriptors stay open until shutdown, since a worker may still be resolving against one.

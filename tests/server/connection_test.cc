@@ -101,13 +101,14 @@ class ConnectionTest : public ::testing::Test {
   ServerCore core_{core_options(root_)};
   Connection connection_{core_};
   http::ParseLimits limits_;
+  http::Request request_;
   int peer_ = -1;
 };
 
 // ---- framing ----
 
 TEST_F(ConnectionTest, EmptyBufferNeedsMore) {
-  EXPECT_EQ(connection_.frame_next(limits_), Frame::kNeedMore);
+  EXPECT_EQ(connection_.frame_next(limits_, request_), Frame::kNeedMore);
   EXPECT_EQ(connection_.frame, Frame::kNeedMore);
   EXPECT_FALSE(connection_.has_unanswered_input());
 }
@@ -117,38 +118,38 @@ TEST_F(ConnectionTest, FramesPipelinedRequestsInOrder) {
   const std::string second = request_for("/bb");
   receive(first + second);
 
-  ASSERT_EQ(connection_.frame_next(limits_), Frame::kRequest);
+  ASSERT_EQ(connection_.frame_next(limits_, request_), Frame::kRequest);
   EXPECT_EQ(connection_.frame, Frame::kRequest);
-  EXPECT_EQ(connection_.request.target, "/a");
+  EXPECT_EQ(request_.target, "/a");
   EXPECT_EQ(connection_.request_head_length, first.size());
   connection_.consume_request();
   EXPECT_TRUE(connection_.has_unanswered_input());
 
-  ASSERT_EQ(connection_.frame_next(limits_), Frame::kRequest);
-  EXPECT_EQ(connection_.request.target, "/bb");
+  ASSERT_EQ(connection_.frame_next(limits_, request_), Frame::kRequest);
+  EXPECT_EQ(request_.target, "/bb");
   EXPECT_EQ(connection_.request_head_length, second.size());
   connection_.consume_request();
   EXPECT_FALSE(connection_.has_unanswered_input());
 
-  EXPECT_EQ(connection_.frame_next(limits_), Frame::kNeedMore);
+  EXPECT_EQ(connection_.frame_next(limits_, request_), Frame::kNeedMore);
   EXPECT_EQ(connection_.input_size, 0u);
   EXPECT_EQ(connection_.input_consumed, 0u);
 }
 
 TEST_F(ConnectionTest, FramingWithoutConsumeReturnsTheSameRequest) {
   receive(request_for("/a") + request_for("/b"));
-  ASSERT_EQ(connection_.frame_next(limits_), Frame::kRequest);
-  ASSERT_EQ(connection_.frame_next(limits_), Frame::kRequest);
-  EXPECT_EQ(connection_.request.target, "/a");
+  ASSERT_EQ(connection_.frame_next(limits_, request_), Frame::kRequest);
+  ASSERT_EQ(connection_.frame_next(limits_, request_), Frame::kRequest);
+  EXPECT_EQ(request_.target, "/a");
 }
 
 TEST_F(ConnectionTest, PartialHeadNeedsMoreUntilComplete) {
   const std::string request = request_for("/partial");
   receive(std::string_view(request).substr(0, 20));
-  EXPECT_EQ(connection_.frame_next(limits_), Frame::kNeedMore);
+  EXPECT_EQ(connection_.frame_next(limits_, request_), Frame::kNeedMore);
   receive(std::string_view(request).substr(20));
-  ASSERT_EQ(connection_.frame_next(limits_), Frame::kRequest);
-  EXPECT_EQ(connection_.request.target, "/partial");
+  ASSERT_EQ(connection_.frame_next(limits_, request_), Frame::kRequest);
+  EXPECT_EQ(request_.target, "/partial");
   EXPECT_EQ(connection_.request_head_length, request.size());
 }
 
@@ -157,12 +158,12 @@ TEST_F(ConnectionTest, HeadDeliveredOneByteAtATime) {
   const std::size_t head = request.find("\r\n\r\n") + 4;
   for (std::size_t i = 0; i < request.size(); ++i) {
     receive(std::string_view(request).substr(i, 1));
-    Frame frame = connection_.frame_next(limits_);
+    Frame frame = connection_.frame_next(limits_, request_);
     if (i + 1 < head) {
       ASSERT_EQ(frame, Frame::kNeedMore) << "after " << i + 1 << " bytes";
     } else {
       ASSERT_EQ(frame, Frame::kRequest) << "after " << i + 1 << " bytes";
-      EXPECT_EQ(connection_.request.target, "/slow");
+      EXPECT_EQ(request_.target, "/slow");
       EXPECT_EQ(connection_.request_head_length, head);
     }
   }
@@ -171,18 +172,18 @@ TEST_F(ConnectionTest, HeadDeliveredOneByteAtATime) {
 TEST_F(ConnectionTest, ConsumeCompactsLeftoversToTheFront) {
   const std::string first = request_for("/a");
   receive(first + "GET /b HT");
-  ASSERT_EQ(connection_.frame_next(limits_), Frame::kRequest);
+  ASSERT_EQ(connection_.frame_next(limits_, request_), Frame::kRequest);
   connection_.consume_request();
   EXPECT_EQ(connection_.input_consumed, first.size());
 
-  EXPECT_EQ(connection_.frame_next(limits_), Frame::kNeedMore);
+  EXPECT_EQ(connection_.frame_next(limits_, request_), Frame::kNeedMore);
   EXPECT_EQ(connection_.input_consumed, 0u);
   EXPECT_EQ(connection_.input_size, 9u);
   EXPECT_EQ(buffered(), "GET /b HT");
 
   receive("TP/1.1\r\nHost: test\r\n\r\n");
-  ASSERT_EQ(connection_.frame_next(limits_), Frame::kRequest);
-  EXPECT_EQ(connection_.request.target, "/b");
+  ASSERT_EQ(connection_.frame_next(limits_, request_), Frame::kRequest);
+  EXPECT_EQ(request_.target, "/b");
   EXPECT_EQ(connection_.request_head_length, connection_.input_size);
 }
 
@@ -194,15 +195,15 @@ TEST_F(ConnectionTest, ScanProgressRestartsAfterCompaction) {
   ASSERT_LT(second.size() + 3, first.size());
   for (std::size_t i = 0; i + 1 < first.size(); ++i) {
     receive(std::string_view(first).substr(i, 1));
-    ASSERT_EQ(connection_.frame_next(limits_), Frame::kNeedMore);
+    ASSERT_EQ(connection_.frame_next(limits_, request_), Frame::kNeedMore);
   }
   receive(first.substr(first.size() - 1) + second);
-  ASSERT_EQ(connection_.frame_next(limits_), Frame::kRequest);
-  EXPECT_EQ(connection_.request.target, "/a-long-enough-target-to-matter");
+  ASSERT_EQ(connection_.frame_next(limits_, request_), Frame::kRequest);
+  EXPECT_EQ(request_.target, "/a-long-enough-target-to-matter");
   connection_.consume_request();
 
-  ASSERT_EQ(connection_.frame_next(limits_), Frame::kRequest);
-  EXPECT_EQ(connection_.request.target, "/b");
+  ASSERT_EQ(connection_.frame_next(limits_, request_), Frame::kRequest);
+  EXPECT_EQ(request_.target, "/b");
   EXPECT_EQ(connection_.request_head_length, second.size());
 }
 
@@ -211,33 +212,33 @@ TEST_F(ConnectionTest, CompactionLetsTheBufferBeReusedBeyondItsCapacity) {
   for (int i = 0; i < 50; ++i) {
     const std::string target = "/file" + std::to_string(i);
     receive(request_for(target));
-    ASSERT_EQ(connection_.frame_next(limits_), Frame::kRequest) << i;
-    EXPECT_EQ(connection_.request.target, target);
+    ASSERT_EQ(connection_.frame_next(limits_, request_), Frame::kRequest) << i;
+    EXPECT_EQ(request_.target, target);
     connection_.consume_request();
   }
-  EXPECT_EQ(connection_.frame_next(limits_), Frame::kNeedMore);
+  EXPECT_EQ(connection_.frame_next(limits_, request_), Frame::kNeedMore);
   EXPECT_EQ(connection_.input_size, 0u);
 }
 
 TEST_F(ConnectionTest, GarbageIsAnErrorAtOnce) {
   // The first bytes of a TLS ClientHello: refused on first sight, not after a timeout.
   receive("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"sv);
-  ASSERT_EQ(connection_.frame_next(limits_), Frame::kError);
+  ASSERT_EQ(connection_.frame_next(limits_, request_), Frame::kError);
   EXPECT_EQ(connection_.frame, Frame::kError);
   EXPECT_EQ(connection_.frame_error, http::Status::kBadRequest);
 }
 
 TEST_F(ConnectionTest, MalformedCompleteHeadIsAnError) {
   receive("GET / HTTP/1.1\r\nHost: test\r\nNo colon here\r\n\r\n");
-  ASSERT_EQ(connection_.frame_next(limits_), Frame::kError);
+  ASSERT_EQ(connection_.frame_next(limits_, request_), Frame::kError);
   EXPECT_EQ(connection_.frame_error, http::Status::kBadRequest);
 }
 
 TEST_F(ConnectionTest, MalformedPipelinedRequestAfterAGoodOneIsAnError) {
   receive(request_for("/ok") + "GET / HTTP/1.1\nHost: bare-lf\r\n\r\n");
-  ASSERT_EQ(connection_.frame_next(limits_), Frame::kRequest);
+  ASSERT_EQ(connection_.frame_next(limits_, request_), Frame::kRequest);
   connection_.consume_request();
-  ASSERT_EQ(connection_.frame_next(limits_), Frame::kError);
+  ASSERT_EQ(connection_.frame_next(limits_, request_), Frame::kError);
   EXPECT_EQ(connection_.frame_error, http::Status::kBadRequest);
 }
 
@@ -246,7 +247,7 @@ TEST_F(ConnectionTest, FullBufferWithoutEndOfHeadIs431) {
   head.append(connection_.input_capacity - head.size(), 'a');
   receive(head);
   ASSERT_EQ(connection_.input_size, connection_.input_capacity);
-  ASSERT_EQ(connection_.frame_next(limits_), Frame::kError);
+  ASSERT_EQ(connection_.frame_next(limits_, request_), Frame::kError);
   EXPECT_EQ(connection_.frame_error, http::Status::kRequestHeaderFieldsTooLarge);
 }
 
@@ -256,7 +257,7 @@ TEST_F(ConnectionTest, FullBufferReachedByDribblingIs431) {
   Frame frame = Frame::kNeedMore;
   for (std::size_t i = 0; i < head.size(); i += 10) {
     receive(std::string_view(head).substr(i, 10));
-    frame = connection_.frame_next(limits_);
+    frame = connection_.frame_next(limits_, request_);
     if (connection_.input_size < connection_.input_capacity) {
       ASSERT_EQ(frame, Frame::kNeedMore) << connection_.input_size;
     }
@@ -271,7 +272,7 @@ TEST_F(ConnectionTest, HeadOfExactlyTheLimitIsAccepted) {
   head += "\r\n\r\n";
   ASSERT_EQ(head.size(), limits_.max_head_bytes);
   receive(head);
-  ASSERT_EQ(connection_.frame_next(limits_), Frame::kRequest);
+  ASSERT_EQ(connection_.frame_next(limits_, request_), Frame::kRequest);
   EXPECT_EQ(connection_.request_head_length, limits_.max_head_bytes);
 }
 
@@ -280,7 +281,7 @@ TEST_F(ConnectionTest, HeadOneByteOverTheLimitIs431) {
   head.append(limits_.max_head_bytes + 1 - head.size() - 4, 'a');
   head += "\r\n\r\n";
   receive(head);
-  ASSERT_EQ(connection_.frame_next(limits_), Frame::kError);
+  ASSERT_EQ(connection_.frame_next(limits_, request_), Frame::kError);
   EXPECT_EQ(connection_.frame_error, http::Status::kRequestHeaderFieldsTooLarge);
 }
 

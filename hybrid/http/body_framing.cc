@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "hybrid/http/syntax.h"
+
 namespace hybrid::http {
 namespace {
 
@@ -9,30 +11,12 @@ constexpr std::size_t kMaxContentLengthDigits = 18;        // < 2^63, so the val
 constexpr std::size_t kMaxChunkSizeDigits = 16;            // RFC 9112 §7.1 sets no bound; we do
 constexpr std::uint64_t kMaxChunkSize = (1ULL << 63) - 1;  // fits a signed 64-bit offset
 
-constexpr bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-constexpr bool is_alpha(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
 // The value of a HEXDIG, or -1.
 constexpr int hex_value(char c) {
   if (is_digit(c)) return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-// tchar (RFC 9110 §5.6.2).
-constexpr bool is_tchar(char c) {
-  return is_digit(c) || is_alpha(c) ||
-         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-constexpr bool is_ws(char c) {
-  return c == ' ' || c == '\t';
 }
 
 constexpr bool is_obs_text(char c) {
@@ -46,18 +30,12 @@ constexpr bool is_vchar(char c) {
 // field-vchar, SP and HTAB: what a field value may hold (RFC 9110 §5.5); also what may follow a
 // backslash in a quoted-pair.
 constexpr bool is_field_char(char c) {
-  return is_vchar(c) || is_obs_text(c) || is_ws(c);
+  return is_vchar(c) || is_obs_text(c) || is_ows(c);
 }
 
 // qdtext (RFC 9110 §5.6.4): a field char other than '"' and '\'.
 constexpr bool is_qdtext(char c) {
   return is_field_char(c) && c != '"' && c != '\\';
-}
-
-std::string_view trim_ows(std::string_view s) {
-  while (!s.empty() && is_ws(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ws(s.back())) s.remove_suffix(1);
-  return s;
 }
 
 }  // namespace
@@ -165,7 +143,7 @@ bool ChunkedDecoder::step_line(char c) {
       }
       if (c == ';') {
         state_ = State::kExtNameStart;
-      } else if (is_ws(c)) {
+      } else if (is_ows(c)) {
         state_ = State::kBeforeSemicolon;
       } else if (c == '\r') {
         state_ = State::kLineLf;
@@ -178,14 +156,14 @@ bool ChunkedDecoder::step_line(char c) {
       // BWS is only allowed before a ';': "5 \r\n" is refused, a classic parser disagreement.
       if (c == ';') {
         state_ = State::kExtNameStart;
-      } else if (!is_ws(c)) {
+      } else if (!is_ows(c)) {
         return fail(Status::kBadRequest);
       }
       return true;
     case State::kExtNameStart:
       if (is_tchar(c)) {
         state_ = State::kExtName;
-      } else if (!is_ws(c)) {
+      } else if (!is_ows(c)) {
         return fail(Status::kBadRequest);
       }
       return true;
@@ -195,7 +173,7 @@ bool ChunkedDecoder::step_line(char c) {
         state_ = State::kExtValueStart;
       } else if (c == ';') {
         state_ = State::kExtNameStart;
-      } else if (is_ws(c)) {
+      } else if (is_ows(c)) {
         state_ = State::kExtAfterName;
       } else if (c == '\r') {
         state_ = State::kLineLf;
@@ -208,7 +186,7 @@ bool ChunkedDecoder::step_line(char c) {
         state_ = State::kExtValueStart;
       } else if (c == ';') {
         state_ = State::kExtNameStart;
-      } else if (!is_ws(c)) {
+      } else if (!is_ows(c)) {
         return fail(Status::kBadRequest);
       }
       return true;
@@ -217,7 +195,7 @@ bool ChunkedDecoder::step_line(char c) {
         state_ = State::kExtQuoted;
       } else if (is_tchar(c)) {
         state_ = State::kExtToken;
-      } else if (!is_ws(c)) {
+      } else if (!is_ows(c)) {
         return fail(Status::kBadRequest);
       }
       return true;
@@ -225,7 +203,7 @@ bool ChunkedDecoder::step_line(char c) {
       if (is_tchar(c)) return true;
       if (c == ';') {
         state_ = State::kExtNameStart;
-      } else if (is_ws(c)) {
+      } else if (is_ows(c)) {
         state_ = State::kBeforeSemicolon;
       } else if (c == '\r') {
         state_ = State::kLineLf;
@@ -250,7 +228,7 @@ bool ChunkedDecoder::step_line(char c) {
     case State::kExtAfterQuoted:
       if (c == ';') {
         state_ = State::kExtNameStart;
-      } else if (is_ws(c)) {
+      } else if (is_ows(c)) {
         state_ = State::kBeforeSemicolon;
       } else if (c == '\r') {
         state_ = State::kLineLf;

@@ -5,19 +5,10 @@
 #include <cstdint>
 
 #include "hybrid/http/http_date.h"
+#include "hybrid/http/syntax.h"
 
 namespace hybrid::http {
 namespace {
-
-constexpr bool is_ows(char c) {
-  return c == ' ' || c == '\t';
-}
-
-constexpr std::string_view trim_ows(std::string_view s) {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 // etagc = %x21 / %x23-7E / obs-text (RFC 9110 §8.8.3): visible ASCII except DQUOTE, plus 0x80-FF.
 constexpr bool is_etagc(char c) {

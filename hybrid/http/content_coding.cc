@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "hybrid/http/request.h"
+#include "hybrid/http/syntax.h"
 
 namespace hybrid::http {
 namespace {
@@ -10,26 +11,6 @@ namespace {
 // Weights are in thousandths (q=0.5 is 500); kUnnamed marks a coding the header does not name.
 constexpr int kUnnamed = -1;
 constexpr int kMaxWeight = 1000;
-
-constexpr bool is_ows(char c) {
-  return c == ' ' || c == '\t';
-}
-
-constexpr bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-constexpr std::string_view trim_ows(std::string_view s) {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-// tchar (RFC 9110 §5.6.2).
-constexpr bool is_tchar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
-         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
 
 // qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )  (RFC 9110 §12.4.2)
 constexpr int parse_qvalue(std::string_view text) {

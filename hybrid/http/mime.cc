@@ -6,6 +6,8 @@
 #include <array>
 #include <cstddef>
 
+#include "hybrid/http/syntax.h"
+
 namespace hybrid::http {
 namespace {
 
@@ -106,10 +108,6 @@ static_assert(std::is_sorted(kExtensionTable.begin(), kExtensionTable.end(),
                                return a.extension < b.extension;
                              }),
               "kExtensionTable must stay sorted for binary search");
-
-constexpr char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-}
 
 bool equals_ignoring_case(std::string_view a, std::string_view lowercase) {
   if (a.size() != lowercase.size()) return false;

@@ -7,25 +7,12 @@
 
 #include "hybrid/http/http_date.h"
 #include "hybrid/http/request.h"
+#include "hybrid/http/syntax.h"
 
 namespace hybrid::http {
 namespace {
 
 constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
-
-constexpr bool is_ows(char c) {
-  return c == ' ' || c == '\t';
-}
-
-constexpr bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-constexpr std::string_view trim_ows(std::string_view s) {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 struct Number {
   std::uint64_t value = 0;

@@ -3,25 +3,12 @@
 #include <array>
 #include <utility>
 
+#include "hybrid/http/syntax.h"
+
 namespace hybrid::http {
 namespace {
 
 // Only ASCII letters fold: header names and tokens are ASCII (RFC 9110 §5.1), and a locale-aware
-// tolower() would make "I" match a Turkish dotless i.
-constexpr char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-constexpr bool is_ows(char c) {
-  return c == ' ' || c == '\t';
-}
-
-constexpr std::string_view trim_ows(std::string_view s) {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 constexpr std::array<std::pair<std::string_view, Method>, 9> kMethods{{
     {"GET", Method::kGet},
     {"HEAD", Method::kHead},

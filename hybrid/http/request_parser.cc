@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "hybrid/http/syntax.h"
+
 namespace hybrid::http {
 namespace {
 
@@ -66,14 +68,6 @@ inline std::size_t skip_value_bytes(std::string_view s, std::size_t i) {
     i += sizeof word;
   }
   return skip_class(s, i, kValueChar);
-}
-
-inline bool is_ows(char c) {
-  return c == ' ' || c == '\t';
-}
-
-inline bool is_digit(char c) {
-  return c >= '0' && c <= '9';
 }
 
 // kPartial: `line` is valid so far but the bytes that would complete it have not arrived.

@@ -4,23 +4,10 @@
 #include <optional>
 
 #include "hybrid/http/body_framing.h"
+#include "hybrid/http/syntax.h"
 
 namespace hybrid::http {
 namespace {
-
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-bool is_ows(char c) {
-  return c == ' ' || c == '\t';
-}
-
-std::string_view trim_ows(std::string_view s) {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 // Calls `visit` for each non-empty element of a comma-separated list (RFC 9110 §5.6.1).
 template <typename Visit>

@@ -4,12 +4,10 @@
 
 #include <cstdint>
 
+#include "hybrid/http/syntax.h"
+
 namespace hybrid::http {
 namespace {
-
-constexpr char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-}
 
 constexpr bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;

@@ -1,6 +1,11 @@
 #include "hybrid/pool/worker_pool.h"
 
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 
 namespace hybrid::pool {
@@ -9,6 +14,18 @@ namespace {
 // Roughly a few microseconds: long enough to catch the next job of a busy reactor without a
 // futex round trip, short enough not to steal a core from it on a small machine.
 constexpr int kSpinsBeforePark = 64;
+
+// A bare futex instead of std::atomic::wait: libstdc++'s wait spins with sched_yield before it
+// sleeps, a syscall per spin that a worker which already spun has no use for.
+void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected) {
+  ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_PRIVATE, expected,
+            nullptr, nullptr, 0);
+}
+
+void futex_wake(std::atomic<std::uint32_t>& word, int count) {
+  ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE_PRIVATE, count, nullptr,
+            nullptr, 0);
+}
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -44,7 +61,7 @@ bool WorkerPool::try_submit(Job job) {
   std::atomic_thread_fence(std::memory_order_seq_cst);
   if (parked_.load(std::memory_order_relaxed) > 0) {
     wake_epoch_.fetch_add(1, std::memory_order_release);
-    wake_epoch_.notify_one();
+    futex_wake(wake_epoch_, 1);
   }
   return true;
 }
@@ -54,7 +71,7 @@ void WorkerPool::stop() {
     // A second call still joins, in case the first came from a constructor failure.
   }
   wake_epoch_.fetch_add(1);
-  wake_epoch_.notify_all();
+  futex_wake(wake_epoch_, std::numeric_limits<int>::max());
   for (auto& thread : threads_) {
     if (thread.joinable()) thread.join();
   }
@@ -79,7 +96,7 @@ bool WorkerPool::wait_for_work(std::size_t worker, Job& job) {
       return false;
     }
     parks_.fetch_add(1, std::memory_order_relaxed);
-    wake_epoch_.wait(epoch, std::memory_order_acquire);
+    futex_wait(wake_epoch_, epoch);  // returns at once if the epoch moved on
     parked_.fetch_sub(1, std::memory_order_relaxed);
     if (queue_.pop(job)) return true;
   }

@@ -22,6 +22,7 @@ struct Job {
   void* item = nullptr;
 };
 static_assert(std::is_trivially_copyable_v<Job>);
+static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t), "futex word");
 
 class WorkerPool {
  public:

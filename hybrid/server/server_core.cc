@@ -166,7 +166,12 @@ void ServerCore::request_stop() {
 
 void ServerCore::run() {
   while (true) {
-    loop_.run_once(poll_timeout_ms());
+    // Dekker with on_job(): either this load sees a completion pushed before the store, or the
+    // worker pushing it sees the flag and writes the eventfd.
+    reactor_may_sleep_.store(true);
+    int timeout = completed_.load() != nullptr ? 0 : poll_timeout_ms();
+    loop_.run_once(timeout);
+    reactor_may_sleep_.store(false, std::memory_order_relaxed);
     drain_completions();
     submit_backlog();
     expire_timeouts();
@@ -419,7 +424,7 @@ void ServerCore::on_job(std::size_t worker, pool::Job job) {
   do {
     connection.next_completed = head;
   } while (!completed_.compare_exchange_weak(head, &connection));
-  loop_.wake();
+  if (reactor_may_sleep_.load()) loop_.wake();
 }
 
 void ServerCore::on_events(std::uint32_t) {

@@ -105,6 +105,10 @@ class ServerCore final : public reactor::EventHandler {
   // Workers push finished connections here (lock-free stack); the reactor takes the whole
   // stack at once, then wakes through the event loop's coalesced eventfd.
   std::atomic<Connection*> completed_{nullptr};
+  // True while the reactor may block in epoll_wait: only then does a completion need the eventfd.
+  // A busy reactor drains the stack after every batch anyway, so under load completions cost no
+  // syscall at all.
+  std::atomic<bool> reactor_may_sleep_{false};
 
   // Connections with a complete request that found the job queue full (FIFO).
   Connection* backlog_head_ = nullptr;

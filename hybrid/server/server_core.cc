@@ -318,10 +318,24 @@ void ServerCore::read_and_frame(Connection& connection) {
   }
   connection.readable_pending = false;
   while (true) {
+    if (!fill_input(connection)) return;  // closed
+    if (connection.frame_next(settings_.parse, scratch_request_) != Frame::kNeedMore) {
+      dispatch(connection);
+      return;
+    }
+    // A full buffer that framing emptied (a request body being skipped) must be read again now:
+    // edge-triggered epoll reported those kernel bytes already and will not report them twice.
+    if (!connection.input_maybe_more || connection.input_size >= connection.input_capacity) break;
+  }
+  wait_for_request(connection);
+}
+
+bool ServerCore::fill_input(Connection& connection) {
+  while (true) {
     std::size_t space = connection.input_capacity - connection.input_size;
     if (space == 0) {
       connection.input_maybe_more = true;
-      break;
+      return true;
     }
     ssize_t got = ::recv(connection.fd, connection.input.get() + connection.input_size, space, 0);
     if (got > 0) {
@@ -330,26 +344,21 @@ void ServerCore::read_and_frame(Connection& connection) {
       // read that would only return EAGAIN is skipped.
       if (static_cast<std::size_t>(got) < space) {
         connection.input_maybe_more = false;
-        break;
+        return true;
       }
     } else if (got == 0) {
       connection.peer_closed = true;
       connection.input_maybe_more = false;
-      break;
+      return true;
     } else if (errno == EINTR) {
       continue;
     } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
       connection.input_maybe_more = false;
-      break;
+      return true;
     } else {
       close_connection(connection);  // reset by peer, or worse
-      return;
+      return false;
     }
-  }
-  if (connection.frame_next(settings_.parse, scratch_request_) != Frame::kNeedMore) {
-    dispatch(connection);
-  } else {
-    wait_for_request(connection);
   }
 }
 

@@ -54,6 +54,8 @@ class ServerCore final : public reactor::EventHandler {
   void maybe_resume_accepting();
 
   void read_and_frame(Connection& connection);
+  // Reads until the socket is drained or the buffer is full; false when it closed the connection.
+  bool fill_input(Connection& connection);
   void after_response(Connection& connection);
   void dispatch(Connection& connection);
   void submit_backlog();

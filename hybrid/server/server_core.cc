@@ -28,7 +28,9 @@ constexpr reactor::MonotonicMs kAcceptPauseMs = 100;
 void validate(const ServerOptions& options) {
   if (options.max_request_line < 64) throw std::invalid_argument("max request line must be >= 64");
   if (options.max_head_bytes < options.max_request_line) {
-    throw std::invalid_argument("max head bytes must be >= the max request line");
+    throw std::invalid_argument("max head bytes (" + std::to_string(options.max_head_bytes) +
+                                ") must be >= the max request line (" +
+                                std::to_string(options.max_request_line) + ")");
   }
   if (options.max_connections == 0) throw std::invalid_argument("max connections must be >= 1");
   if (options.small_file_limit > (1u << 20)) {

@@ -33,7 +33,7 @@ struct Header {
 
 // Fixed header slots: a request with more header lines is answered 431 (like picohttpparser, the
 // caller owns the slots and the parser never allocates).
-inline constexpr std::size_t kMaxHeaders = 64;
+inline constexpr std::size_t kMaxHeaders = 100;  // Apache's LimitRequestFields default
 
 // Every view points into the buffer given to parse_request() and is valid as long as those bytes
 // are neither freed nor moved.

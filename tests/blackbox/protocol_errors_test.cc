@@ -164,7 +164,7 @@ TEST_F(ProtocolErrorsTest, HugeHeaderBlockIs431) {
 
 TEST_F(ProtocolErrorsTest, TooManyHeaderLinesIs431) {
   std::string headers;
-  for (int i = 0; i < 100; ++i) headers += "X-Header-" + std::to_string(i) + ": v\r\n";
+  for (int i = 0; i < 120; ++i) headers += "X-Header-" + std::to_string(i) + ": v\r\n";
   expect_status(make_request("GET", "/index.html", headers), 431, /*closes=*/true);
 }
 

@@ -27,6 +27,7 @@
 
 #include "gtest/gtest.h"
 #include "tests/blackbox/blackbox_support.h"
+#include "tests/blackbox/process_probe.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_client.h"
@@ -34,95 +35,14 @@
 namespace hybrid::test {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr std::string_view kPage = "<!DOCTYPE html><title>faults</title>\n";
 constexpr std::size_t kBigSize = 20 * 1024 * 1024;
 constexpr std::size_t kMiB = 1024 * 1024;
 
-long long to_ms(Clock::duration duration) {
-  return std::chrono::duration_cast<milliseconds>(duration).count();
-}
-
-// How many sockets and files (outside /dev) `pid` holds, or -1 when it is gone: what a leaked
-// connection or served file would add. Pipes, /dev/null and anonymous inodes are left out, since
-// sanitizer runtimes open those lazily (TSan's symbolizer pipes) and they say nothing about leaks.
-int open_fds(pid_t pid) {
-  std::error_code error;
-  std::filesystem::directory_iterator entry("/proc/" + std::to_string(pid) + "/fd", error);
-  if (error) return -1;
-  int count = 0;
-  for (; entry != std::filesystem::directory_iterator(); entry.increment(error)) {
-    if (error) return -1;
-    std::error_code link_error;
-    const std::string target = std::filesystem::read_symlink(entry->path(), link_error).string();
-    if (link_error) continue;  // closed while we looked
-    if (target.rfind("socket:", 0) == 0 ||
-        (target.rfind('/', 0) == 0 && target.rfind("/dev/", 0) != 0)) {
-      ++count;
-    }
-  }
-  return count;
-}
-
-// "9 descriptors (2 anon_inode, 1 file /tmp/x, 3 pipe, 1 socket)" from /proc/PID/fd, for
-// failure messages.
-std::string describe_fds(pid_t pid) {
-  std::map<std::string, int> kinds;
-  int total = 0;
-  std::error_code error;
-  for (const auto& entry :
-       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", error)) {
-    std::string target = std::filesystem::read_symlink(entry.path(), error).string();
-    if (target.starts_with("/")) target = "file " + target;
-    ++kinds[target.substr(0, target.find(':'))];
-    ++total;
-  }
-  std::string text = std::to_string(total) + " descriptors (";
-  for (const auto& [kind, count] : kinds) text += std::to_string(count) + " " + kind + ", ";
-  if (!kinds.empty()) text.resize(text.size() - 2);
-  return text + ")";
-}
-
-// Polls `condition` every 10 ms until it holds (true) or `timeout` passes (false).
-template <typename Condition>
-bool eventually(Condition condition, milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  for (;;) {
-    if (condition()) return true;
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(milliseconds(10));
-  }
-}
-
 // ---- raw sockets: a receive buffer set before connect, and connects that may fail without
 // failing the test (TestClient reports both as failures) ----
-
-class Socket {
- public:
-  Socket() = default;
-  explicit Socket(int fd) : fd_(fd) {}
-  ~Socket() { reset(); }
-  Socket(Socket&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Socket& operator=(Socket&& other) noexcept {
-    if (this != &other) {
-      reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-
-  int get() const { return fd_; }
-  explicit operator bool() const { return fd_ >= 0; }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 // An established blocking loopback connection, or an empty Socket (ECONNREFUSED once the server
 // stopped listening). A positive `receive_buffer` is set before connect(), the only time it

@@ -59,6 +59,9 @@ int main(int argc, char** argv) {
                  "Largest request head in bytes (larger: 431)")
       ->check(CLI::Range(64, 1 << 20))
       ->capture_default_str();
+  app.add_option("--max-headers", options.max_headers, "Most header lines in a request (more: 431)")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
   app.add_option("--cache-control", options.cache_control,
                  "Cache-Control value for files, e.g. 'max-age=3600' (default: none)");
   app.add_flag("--precompressed", options.precompressed,

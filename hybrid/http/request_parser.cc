@@ -151,7 +151,8 @@ constexpr ParseResult error(Status status) {
 }
 
 // Parses a head that must end within `head` (already cut to max_head_bytes by the caller).
-ParseResult parse_head(std::string_view head, Request& request, std::size_t max_request_line) {
+ParseResult parse_head(std::string_view head, Request& request, std::size_t max_request_line,
+                       std::size_t max_headers) {
   std::size_t pos = skip_leading_empty_lines(head);
   // A lone CR at the end may begin one more skippable empty line.
   if (pos < 2 * kMaxLeadingEmptyLines && head.size() - pos == 1 && head[pos] == '\r') {
@@ -192,7 +193,9 @@ ParseResult parse_head(std::string_view head, Request& request, std::size_t max_
       return {ParseStatus::kComplete, pos + 2, Status::kBadRequest};
     }
     // The slots are fixed (picohttpparser's model); one line more is 431 (RFC 6585 §5).
-    if (count == kMaxHeaders) return error(Status::kRequestHeaderFieldsTooLarge);
+    if (count >= max_headers) {
+      return error(Status::kRequestHeaderFieldsTooLarge);
+    }
     Header& header = request.header_slots[count];
     if (cr == std::string_view::npos) {
       return parse_header_line(rest, false, header) == LineResult::kBad ? error(Status::kBadRequest)
@@ -218,7 +221,7 @@ ParseResult parse_request(std::string_view buffer, Request& request, const Parse
   const bool over_limit = buffer.size() > limits.max_head_bytes;
   const ParseResult result =
       parse_head(over_limit ? buffer.substr(0, limits.max_head_bytes) : buffer, request,
-                 limits.max_request_line);
+                 limits.max_request_line, std::min(limits.max_headers, kMaxHeaders));
   if (result.status == ParseStatus::kIncomplete && over_limit) {
     return error(Status::kRequestHeaderFieldsTooLarge);
   }

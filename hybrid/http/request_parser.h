@@ -30,8 +30,9 @@
 namespace hybrid::http {
 
 struct ParseLimits {
-  std::size_t max_request_line = 8192;  // request line without its CRLF; longer → 414
-  std::size_t max_head_bytes = 16384;   // the whole head, i.e. `consumed`; larger → 431
+  std::size_t max_request_line = 8192;    // request line without its CRLF; longer → 414
+  std::size_t max_head_bytes = 16384;     // the whole head, i.e. `consumed`; larger → 431
+  std::size_t max_headers = kMaxHeaders;  // header lines; more → 431 (capped at kMaxHeaders)
 };
 
 // RFC 9112 §2.2: a server SHOULD ignore at least one empty line before the request line (clients

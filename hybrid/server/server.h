@@ -29,6 +29,7 @@ struct ServerOptions {
 
   std::size_t max_request_line = 8192;       // longer request line → 414
   std::size_t max_head_bytes = 16384;        // larger request head → 431
+  std::size_t max_headers = 100;             // more header lines → 431 (at most 100)
   std::size_t max_connections = 10000;       // beyond it, accepting pauses until one closes
   std::size_t small_file_limit = 32 * 1024;  // larger files go out with sendfile
   std::uint64_t max_body_bytes = 1 << 20;    // request bodies are read and discarded; larger: 413

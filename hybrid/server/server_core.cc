@@ -33,6 +33,9 @@ void validate(const ServerOptions& options) {
                                 std::to_string(options.max_request_line) + ")");
   }
   if (options.max_connections == 0) throw std::invalid_argument("max connections must be >= 1");
+  if (options.max_headers == 0 || options.max_headers > http::kMaxHeaders) {
+    throw std::invalid_argument("max headers must be 1 to " + std::to_string(http::kMaxHeaders));
+  }
   if (options.small_file_limit > (1u << 20)) {
     throw std::invalid_argument("small file limit must be <= 1 MiB");
   }
@@ -88,6 +91,7 @@ ServerCore::ServerCore(ServerOptions options)
   }
   settings_.parse.max_request_line = options_.max_request_line;
   settings_.parse.max_head_bytes = options_.max_head_bytes;
+  settings_.parse.max_headers = options_.max_headers;
   settings_.small_file_limit = options_.small_file_limit;
   settings_.body.max_body_bytes = options_.max_body_bytes;
   settings_.cache_control = options_.cache_control;

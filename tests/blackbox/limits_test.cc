@@ -574,3 +574,32 @@ TEST_F(LimitsTest, DescriptorExhaustionDoesNotSpinAndRecovers) {
 
 }  // namespace
 }  // namespace hybrid::test
+
+namespace hybrid::test {
+namespace {
+
+TEST_F(LimitsTest, MaxHeadersFlagLowersTheHeaderLineLimit) {
+  ASSERT_NO_FATAL_FAILURE(start({"--max-headers", "10"}));
+  std::string lines;
+  for (int i = 0; i < 9; ++i) lines += "X-H" + std::to_string(i) + ": v\r\n";
+  // make_request adds Host: 9 + 1 = 10 lines, the limit.
+  const auto served = fetch(port(), make_request("GET", "/index.html", lines));
+  ASSERT_TRUE(served);
+  EXPECT_EQ(served->status, 200);
+  lines += "X-H9: v\r\n";
+  const auto refused = fetch(port(), make_request("GET", "/index.html", lines));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 431);
+}
+
+TEST(LimitsCli, MaxHeadersOutOfRangeIsAUsageError) {
+  for (const char* value : {"0", "101"}) {
+    SCOPED_TRACE(value);
+    const RunResult result = run_hybridd({"--max-headers", value, "--port", "0"});
+    EXPECT_EQ(result.exit_code, 2) << result.output;
+    EXPECT_NE(result.output.find("max-headers"), std::string::npos) << result.output;
+  }
+}
+
+}  // namespace
+}  // namespace hybrid::test

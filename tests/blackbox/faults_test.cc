@@ -44,35 +44,6 @@ constexpr std::size_t kMiB = 1024 * 1024;
 // ---- raw sockets: a receive buffer set before connect, and connects that may fail without
 // failing the test (TestClient reports both as failures) ----
 
-// An established blocking loopback connection, or an empty Socket (ECONNREFUSED once the server
-// stopped listening). A positive `receive_buffer` is set before connect(), the only time it
-// bounds the window the server sees.
-Socket connect_to(std::uint16_t port, int receive_buffer = 0) {
-  Socket socket(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (!socket) return socket;
-  if (receive_buffer > 0) {
-    ::setsockopt(socket.get(), SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
-  }
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(socket.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
-    if (errno != EINPROGRESS) return {};
-    pollfd pfd{socket.get(), POLLOUT, 0};
-    int error = 0;
-    socklen_t size = sizeof(error);
-    if (::poll(&pfd, 1, 5000) <= 0 ||
-        ::getsockopt(socket.get(), SOL_SOCKET, SO_ERROR, &error, &size) != 0 || error != 0) {
-      return {};
-    }
-  }
-  ::fcntl(socket.get(), F_SETFL, ::fcntl(socket.get(), F_GETFL) & ~O_NONBLOCK);
-  const timeval send_timeout{10, 0};
-  ::setsockopt(socket.get(), SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout));
-  return socket;
-}
-
 bool send_all(int fd, std::string_view bytes) {
   while (!bytes.empty()) {
     const ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);

@@ -1,11 +1,19 @@
 // The hybridd child seen through /proc (descriptors, memory, CPU time), bounded polling, and a
-// raw socket wrapper: shared by the black-box tests of limits and faults.
+// raw socket wrapper with loopback connects: shared by the black-box tests of limits and faults.
 #pragma once
 
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -150,5 +158,49 @@ class Socket {
  private:
   int fd_ = -1;
 };
+
+// Starts a non-blocking loopback connect. A positive `receive_buffer` is applied first: only
+// before connect() does it bound the window the server sees (the window scale is fixed by the
+// handshake).
+inline Socket start_connect(std::uint16_t port, int receive_buffer = 0) {
+  Socket socket(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!socket) return socket;
+  if (receive_buffer > 0) {
+    ::setsockopt(socket.get(), SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
+  }
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(socket.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 &&
+      errno != EINPROGRESS) {
+    socket.reset();
+  }
+  return socket;
+}
+
+// Waits until `deadline` for a started connect; true once it is established.
+inline bool finish_connect(const Socket& socket, Clock::time_point deadline) {
+  pollfd pfd{socket.get(), POLLOUT, 0};
+  for (;;) {
+    const long long left = to_ms(deadline - Clock::now());
+    const int ready = ::poll(&pfd, 1, static_cast<int>(std::max(0LL, left)));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) return false;
+    int error = 0;
+    socklen_t size = sizeof(error);
+    return ::getsockopt(socket.get(), SOL_SOCKET, SO_ERROR, &error, &size) == 0 && error == 0;
+  }
+}
+
+// An established blocking connection (sends bounded by SO_SNDTIMEO), or an empty Socket.
+inline Socket connect_to(std::uint16_t port, int receive_buffer = 0) {
+  Socket socket = start_connect(port, receive_buffer);
+  if (!socket || !finish_connect(socket, Clock::now() + std::chrono::seconds(5))) return {};
+  ::fcntl(socket.get(), F_SETFL, ::fcntl(socket.get(), F_GETFL) & ~O_NONBLOCK);
+  const timeval send_timeout{10, 0};
+  ::setsockopt(socket.get(), SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout));
+  return socket;
+}
 
 }  // namespace hybrid::test

@@ -56,6 +56,23 @@ WorkerPool::~WorkerPool() {
 
 bool WorkerPool::try_submit(Job job) {
   if (!queue_.bounded_push(job)) return false;
+  wake_one_if_parked();
+  return true;
+}
+
+bool WorkerPool::try_submit_batched(Job job) {
+  if (!queue_.bounded_push(job)) return false;
+  batch_open_ = true;
+  return true;
+}
+
+void WorkerPool::end_batch() {
+  if (!batch_open_) return;
+  batch_open_ = false;
+  wake_one_if_parked();
+}
+
+void WorkerPool::wake_one_if_parked() {
   // Pairs with the fence in wait_for_work (Dekker): either this load sees the parked worker, or
   // that worker's re-check of the queue sees the job.
   std::atomic_thread_fence(std::memory_order_seq_cst);
@@ -63,7 +80,6 @@ bool WorkerPool::try_submit(Job job) {
     wake_epoch_.fetch_add(1, std::memory_order_release);
     futex_wake(wake_epoch_, 1);
   }
-  return true;
 }
 
 void WorkerPool::stop() {
@@ -98,7 +114,13 @@ bool WorkerPool::wait_for_work(std::size_t worker, Job& job) {
     parks_.fetch_add(1, std::memory_order_relaxed);
     futex_wait(wake_epoch_, epoch);  // returns at once if the epoch moved on
     parked_.fetch_sub(1, std::memory_order_relaxed);
-    if (queue_.pop(job)) return true;
+    if (queue_.pop(job)) {
+      // One wake-up per batch: pass it on while work remains, so a batch does not wait for
+      // this worker alone while others sleep. (empty() is only a hint here; a wrong guess costs
+      // one spurious wake-up or one job served a little later, never a lost job.)
+      if (!queue_.empty()) wake_one_if_parked();
+      return true;
+    }
   }
 }
 

@@ -3,7 +3,8 @@
 // Knows jobs and threads — nothing about sockets. The queue is the only way work reaches a worker:
 // whoever submits a job hands over ownership of what the job points to until the handler returns.
 // Workers that find nothing to do spin briefly, then park on a futex; a submit wakes a worker only
-// when one is parked, so under load the hand-off costs no syscall at all.
+// when one is parked (batched submits: once per batch), so under load the hand-off costs no
+// syscall at all.
 #pragma once
 
 #include <atomic>
@@ -43,7 +44,18 @@ class WorkerPool {
 
   // Any thread. False when the queue is full: the caller keeps the job and retries later
   // (backpressure); a job is never dropped or reordered with respect to the caller's own submits.
+  // Wakes a parked worker if there is one.
   bool try_submit(Job job);
+
+  // Like try_submit(), but wakes nobody: a parked worker may not see the job until the same
+  // thread calls end_batch(). A producer that submits many jobs per round (a reactor's epoll
+  // batch) pays one wake-up per round instead of one per job — a cross-core wake-up costs more
+  // than a whole small request.
+  bool try_submit_batched(Job job);
+
+  // Wakes one parked worker if any job submitted since the last end_batch() may be waiting.
+  // A woken worker that finds more work wakes the next, so a big batch spreads over the pool.
+  void end_batch();
 
   // Runs every job already queued, then joins the workers. Idempotent; not from a worker.
   void stop();
@@ -56,6 +68,7 @@ class WorkerPool {
  private:
   void run(std::size_t worker);
   bool wait_for_work(std::size_t worker, Job& job);
+  void wake_one_if_parked();
 
   Handler handler_;
   IdleHandler idle_;
@@ -64,6 +77,7 @@ class WorkerPool {
   std::atomic<int> parked_{0};
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> parks_{0};
+  bool batch_open_ = false;  // the batching producer's own flag: submitted without a wake-up
   std::vector<std::thread> threads_;
 };
 

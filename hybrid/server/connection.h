@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -99,6 +100,10 @@ struct Connection final : reactor::EventHandler {
 
   Outcome outcome = Outcome::kIdle;
   Connection* next_completed = nullptr;  // completion stack link, written before the push
+  // Set by the reactor when it saw readiness while a worker held the connection: the completion
+  // must then wake a sleeping reactor, since edge-triggered epoll will not report it again.
+  // Cleared by the reactor when it takes the completion.
+  std::atomic<bool> reactor_waits{false};
 
   // ---- reactor only ----
   Phase phase = Phase::kFree;

@@ -59,7 +59,7 @@ RequestWorker::RequestWorker(const std::atomic<int>& root_fd, const ResponseSett
       log_(access_log_fd) {
   if (settings.gzip_budget > 0) gzip_.emplace(settings.gzip_budget);
   if (settings.file_cache_budget > 0) {
-    file_cache_.emplace(settings.file_cache_budget);
+    file_cache_.emplace(settings.file_cache_budget, settings.file_monitor);
     files_.use_cache(&*file_cache_, settings.small_file_limit);
   }
   batch_.resize(kBatchedResponses * response_room_);

@@ -43,6 +43,7 @@ struct ResponseSettings {
   std::size_t file_cache_budget = 0;
   std::map<int, std::string> error_pages;       // status code → HTML body replacing the default
   const VirtualHosts* virtual_hosts = nullptr;  // null: one root for every host
+  FileChangeMonitor* file_monitor = nullptr;    // null: cache hits are validated by stat
 };
 
 class RequestWorker {

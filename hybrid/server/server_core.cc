@@ -24,6 +24,11 @@ constexpr std::size_t kMaxFreeBuffers = 1024;
 // After EMFILE/ENFILE the listener rests this long instead of spinning on a backlog it cannot
 // accept; pending clients wait in the kernel's queue and are served once descriptors free up.
 constexpr reactor::MonotonicMs kAcceptPauseMs = 100;
+// How long a completion that needs no wake-up may wait for the reactor when it is seen before
+// the reactor sleeps; one pushed while it sleeps waits at most kHousekeepingMs. Either only
+// delays the start of that connection's keep-alive timeout and the return of its input buffer.
+constexpr int kLazyCompletionMs = 20;
+constexpr reactor::MonotonicMs kHousekeepingMs = 1000;
 
 void validate(const ServerOptions& options) {
   if (options.max_request_line < 64) throw std::invalid_argument("max request line must be >= 64");
@@ -130,6 +135,14 @@ ServerCore::ServerCore(ServerOptions options)
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
     settings_.gzip_budget = options_.gzip_cache_bytes / threads;
     settings_.file_cache_budget = options_.file_cache_bytes / threads;
+    if (settings_.file_cache_budget > 0) {
+      file_monitor_ = std::make_unique<FileChangeMonitor>();
+      file_change_events_ = std::make_unique<FileChangeEvents>(*file_monitor_);
+      if (file_monitor_->enabled() &&
+          loop_.add(file_monitor_->fd(), EPOLLIN, *file_change_events_) == 0) {
+        settings_.file_monitor = file_monitor_.get();
+      }
+    }
     if (options_.gzip_cache_bytes > 0 && settings_.gzip_budget == 0) settings_.gzip_budget = 1;
     for (std::size_t i = 0; i < threads; ++i) {
       workers_.push_back(
@@ -175,11 +188,17 @@ void ServerCore::run() {
     // Dekker with on_job(): either this load sees a completion pushed before the store, or the
     // worker pushing it sees the flag and writes the eventfd.
     reactor_may_sleep_.store(true);
-    int timeout = completed_.load() != nullptr ? 0 : poll_timeout_ms();
+    int timeout = poll_timeout_ms();
+    if (urgent_completion_.load()) {
+      timeout = 0;
+    } else if (completed_.load() != nullptr) {
+      timeout = std::min(timeout, kLazyCompletionMs);
+    }
     loop_.run_once(timeout);
     reactor_may_sleep_.store(false, std::memory_order_relaxed);
     drain_completions();
     submit_backlog();
+    pool_->end_batch();  // one wake-up for every job this round submitted
     expire_timeouts();
     if (loop_.now() >= root_check_at_) check_root();
     if (draining_.load(std::memory_order_relaxed)) {
@@ -215,7 +234,7 @@ int ServerCore::poll_timeout_ms() const {
   if (!accepting_ && !draining_.load(std::memory_order_relaxed)) consider(accept_resume_at_);
   if (draining_.load(std::memory_order_relaxed)) consider(drain_deadline_);
   if (options_.vhosts.empty()) consider(root_check_at_);
-  if (next < 0) return -1;
+  consider(loop_.now() + kHousekeepingMs);  // completions that arrived while asleep
   return static_cast<int>(std::clamp<reactor::MonotonicMs>(next - loop_.now(), 0, 60'000));
 }
 
@@ -302,6 +321,12 @@ void ServerCore::on_connection_events(Connection& connection, std::uint32_t even
     case Phase::kWithWorker:
       if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) connection.readable_pending = true;
       if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) connection.writable_pending = true;
+      // Dekker with on_job(): either the worker's load after its push sees this, or this
+      // batch's drain_completions() (later) sees the push.
+      if (connection.readable_pending &&
+          !connection.reactor_waits.load(std::memory_order_relaxed)) {
+        connection.reactor_waits.store(true);
+      }
       return;
     case Phase::kWriting:
       if (events & (EPOLLHUP | EPOLLERR)) {
@@ -397,7 +422,7 @@ void ServerCore::dispatch(Connection& connection) {
   if (backlog_head_ == nullptr) {
     connection.phase = Phase::kWithWorker;
     ++with_workers_;
-    if (pool_->try_submit(pool::Job{&connection})) {
+    if (pool_->try_submit_batched(pool::Job{&connection})) {
       dispatched_.fetch_add(1, std::memory_order_relaxed);
       return;
     }
@@ -418,7 +443,7 @@ void ServerCore::submit_backlog() {
   while (backlog_head_ != nullptr) {
     Connection* connection = backlog_head_;
     connection->phase = Phase::kWithWorker;
-    if (!pool_->try_submit(pool::Job{connection})) {
+    if (!pool_->try_submit_batched(pool::Job{connection})) {
       connection->phase = Phase::kQueued;
       return;
     }
@@ -434,11 +459,17 @@ void ServerCore::submit_backlog() {
 void ServerCore::on_job(std::size_t worker, pool::Job job) {
   auto& connection = *static_cast<Connection*>(job.item);
   workers_[worker]->serve(connection);
-  // Publish the connection back to the reactor: after this push the worker never touches it.
+  bool urgent = connection.outcome != Outcome::kIdle || connection.input_maybe_more ||
+                connection.has_unanswered_input();
+  std::atomic<bool>& reactor_waits = connection.reactor_waits;
+  // Publish the connection back to the reactor: after this push the worker never touches it
+  // (the flag read below lives as long as the server: connections are pooled, never freed).
   Connection* head = completed_.load(std::memory_order_relaxed);
   do {
     connection.next_completed = head;
   } while (!completed_.compare_exchange_weak(head, &connection));
+  if (!urgent && !reactor_waits.load()) return;
+  urgent_completion_.store(true);
   if (reactor_may_sleep_.load()) loop_.wake();
 }
 
@@ -448,6 +479,7 @@ void ServerCore::on_events(std::uint32_t) {
 }
 
 void ServerCore::drain_completions() {
+  urgent_completion_.store(false, std::memory_order_relaxed);
   Connection* stack = completed_.exchange(nullptr);
   // The stack is newest first; answer in arrival order.
   Connection* fifo = nullptr;
@@ -467,6 +499,7 @@ void ServerCore::drain_completions() {
 
 void ServerCore::on_completed(Connection& connection) {
   --with_workers_;
+  connection.reactor_waits.store(false, std::memory_order_relaxed);
   connection.phase = Phase::kReading;
   switch (connection.outcome) {
     case Outcome::kClose:

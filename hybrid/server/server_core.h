@@ -14,6 +14,7 @@
 #include "hybrid/reactor/listener.h"
 #include "hybrid/reactor/timeout_list.h"
 #include "hybrid/server/connection.h"
+#include "hybrid/server/file_change_monitor.h"
 #include "hybrid/server/request_worker.h"
 #include "hybrid/server/server.h"
 #include "hybrid/server/virtual_hosts.h"
@@ -90,7 +91,19 @@ class ServerCore final : public reactor::EventHandler {
   reactor::MonotonicMs root_check_at_ = 0;
   int access_log_fd_ = -1;
   std::unique_ptr<reactor::Listener> listener_;
+  // The small-file caches' inotify events, read here so workers never poll.
+  class FileChangeEvents final : public reactor::EventHandler {
+   public:
+    explicit FileChangeEvents(FileChangeMonitor& monitor) : monitor_(monitor) {}
+    void on_events(std::uint32_t) override { monitor_.on_readable(); }
+
+   private:
+    FileChangeMonitor& monitor_;
+  };
+
   ListenerEvents listener_events_{*this};
+  std::unique_ptr<FileChangeMonitor> file_monitor_;  // outlives the workers' caches
+  std::unique_ptr<FileChangeEvents> file_change_events_;
   reactor::EventLoop loop_{*this};
   std::vector<std::unique_ptr<RequestWorker>> workers_;
   std::unique_ptr<pool::WorkerPool> pool_;
@@ -105,11 +118,14 @@ class ServerCore final : public reactor::EventHandler {
   std::size_t input_capacity_;
 
   // Workers push finished connections here (lock-free stack); the reactor takes the whole
-  // stack at once, then wakes through the event loop's coalesced eventfd.
+  // stack at once. Most completions need no wake-up at all: a keep-alive connection whose
+  // response went out whole only matters again when its next request arrives, and that arrival
+  // wakes the reactor through epoll, which then takes the stack first. Only an urgent completion
+  // (close, unsent output, buffered input, readiness the reactor already saw) writes the event
+  // loop's coalesced eventfd, and only while the reactor may be asleep.
   std::atomic<Connection*> completed_{nullptr};
-  // True while the reactor may block in epoll_wait: only then does a completion need the eventfd.
-  // A busy reactor drains the stack after every batch anyway, so under load completions cost no
-  // syscall at all.
+  std::atomic<bool> urgent_completion_{false};
+  // True while the reactor may block in epoll_wait.
   std::atomic<bool> reactor_may_sleep_{false};
 
   // Connections with a complete request that found the job queue full (FIFO).

@@ -14,6 +14,16 @@ bool same_file(const struct stat& a, const struct stat& b) {
          S_ISREG(b.st_mode);
 }
 
+// Bounds how long a watched entry goes without a stat: inotify misses some changes (see
+// FileChangeMonitor), and this is how late such a change may show.
+constexpr std::int64_t kRecheckMs = 1000;
+
+std::int64_t coarse_now_ms() {
+  struct timespec now {};
+  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &now);  // vDSO: no syscall
+  return static_cast<std::int64_t>(now.tv_sec) * 1000 + now.tv_nsec / 1'000'000;
+}
+
 std::size_t cost_of(const std::string& key, const CachedFile& file) {
   return key.size() + file.resolved_path.size() + file.content.size() + file.content_type.size() +
          sizeof(CachedFile);
@@ -43,14 +53,37 @@ const CachedFile* SmallFileCache::find(int root_fd, std::string_view path, bool 
   key_.append(path);
   auto found = entries_.find(key_);
   if (found == entries_.end()) return nullptr;
+  CachedFile& entry = found->second;
+  const std::int64_t now = coarse_now_ms();
+  const std::uint64_t generation = monitor_ != nullptr ? monitor_->generation() : 0;
+  if (entry.watched && entry.generation == generation && now - entry.checked_at_ms < kRecheckMs) {
+    st = entry.st;
+    return &entry;
+  }
   // The stat follows symlinks without RESOLVE_BENEATH, which is safe here: it only confirms the
   // identity of what openat2 resolved safely before. A different file — a symlink swapped to
   // point elsewhere included — fails the comparison and takes the full open path again.
-  if (::fstatat(root_fd, found->second.resolved_path.c_str(), &st, 0) != 0 ||
-      !same_file(found->second.st, st)) {
+  if (::fstatat(root_fd, entry.resolved_path.c_str(), &st, 0) != 0 || !same_file(entry.st, st)) {
     return nullptr;
   }
-  return &found->second;
+  entry.generation = generation;
+  entry.checked_at_ms = now;
+  return &entry;
+}
+
+void SmallFileCache::start_watching(int root_fd, CachedFile& entry) {
+  // A file with other hard links can change through a directory nobody watches.
+  if (monitor_ == nullptr || entry.st.st_nlink != 1) return;
+  if (!monitor_->watch(root_fd, entry.resolved_path)) return;
+  // Watched from here on; a change between the snapshot and the watch shows in this stat.
+  const std::uint64_t generation = monitor_->generation();
+  struct stat now {};
+  if (::fstatat(root_fd, entry.resolved_path.c_str(), &now, 0) != 0 || !same_file(entry.st, now)) {
+    return;
+  }
+  entry.watched = true;
+  entry.generation = generation;
+  entry.checked_at_ms = coarse_now_ms();
 }
 
 const CachedFile* SmallFileCache::insert(int root_fd, std::string_view path, bool trailing_slash,
@@ -62,6 +95,7 @@ const CachedFile* SmallFileCache::insert(int root_fd, std::string_view path, boo
     // A new version of a cached file takes the old one's place (and its place in order_).
     used_ = used_ - cost_of(old->first, old->second) + cost;
     old->second = std::move(file);
+    start_watching(root_fd, old->second);
     return &old->second;
   }
   while (used_ + cost > budget_ && !order_.empty()) {
@@ -73,7 +107,9 @@ const CachedFile* SmallFileCache::insert(int root_fd, std::string_view path, boo
   }
   used_ += cost;
   order_.push_back(key);
-  return &entries_.emplace(std::move(key), std::move(file)).first->second;
+  CachedFile& entry = entries_.emplace(std::move(key), std::move(file)).first->second;
+  start_watching(root_fd, entry);
+  return &entry;
 }
 
 }  // namespace hybrid::server

@@ -1,17 +1,22 @@
-// Small files kept in memory per worker, so a hot small file costs one stat instead of
-// open + fstat + read + close. Every hit is validated against the file as it is now (device,
-// inode, size and mtime to the nanosecond), so a changed file is never served stale, and the
-// content is a consistent snapshot: the size sent is always the size of the bytes sent.
+// Small files kept in memory per worker, so a hot small file costs no syscall at all instead of
+// open + fstat + read + close. An entry is validated against the file as it is now (device,
+// inode, size and mtime to the nanosecond) by a stat — on every hit, or, when a
+// FileChangeMonitor watches the directories above it, only after the monitor saw a change and
+// at least once a second (for what inotify cannot see). The content is a consistent snapshot:
+// the size sent is always the size of the bytes sent.
 // Not thread-safe: one cache per worker keeps the hot path free of locks.
 #pragma once
 
 #include <sys/stat.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+
+#include "hybrid/server/file_change_monitor.h"
 
 namespace hybrid::server {
 
@@ -25,14 +30,20 @@ struct CachedFile {
   struct stat st {};
   std::string content;
   std::string content_type;
+  // Validation state, kept by the cache.
+  bool watched = false;          // the monitor watches every directory above the file
+  std::uint64_t generation = 0;  // the monitor's generation read before the last stat
+  std::int64_t checked_at_ms = 0;
 };
 
 class SmallFileCache {
  public:
-  explicit SmallFileCache(std::size_t budget_bytes) : budget_(budget_bytes) {}
+  // `monitor` (optional, outliving the cache) spares hits their stat.
+  explicit SmallFileCache(std::size_t budget_bytes, FileChangeMonitor* monitor = nullptr)
+      : budget_(budget_bytes), monitor_(monitor) {}
 
   // The entry for a request path (normalised, with its trailing-slash flag) below `root_fd`, if
-  // cached and still identical on disk; `st` receives the fresh stat. Null on a miss.
+  // cached and still identical on disk; `st` receives its stat. Null on a miss.
   const CachedFile* find(int root_fd, std::string_view path, bool trailing_slash, struct stat& st);
 
   // Stores a snapshot; returns it (null when it does not fit the budget).
@@ -41,8 +52,10 @@ class SmallFileCache {
 
  private:
   static std::string key_of(int root_fd, std::string_view path, bool trailing_slash);
+  void start_watching(int root_fd, CachedFile& entry);
 
   std::size_t budget_;
+  FileChangeMonitor* monitor_;
   std::size_t used_ = 0;
   std::unordered_map<std::string, CachedFile> entries_;
   std::deque<std::string> order_;  // oldest first

@@ -236,6 +236,42 @@ TEST(WorkerPoolTest, ParkedWorkerIsWokenForEveryJob) {
   }
 }
 
+TEST(WorkerPoolTest, BatchedSubmitsWaitForEndBatchAndEveryJobRuns) {
+  // A batch is submitted while every worker is parked: nothing may wake them before end_batch()
+  // (that is the saving), and after it every job of the batch must run, spread over the pool by
+  // the woken worker passing the wake-up on. A fresh pool per round, so "every worker parked" is
+  // known from the park count alone.
+  constexpr std::size_t kThreads = 3;
+  constexpr int kJobs = 300;
+  constexpr int kRounds = 10;
+  for (int round = 1; round <= kRounds; ++round) {
+    std::atomic<int> ran{0};
+    WorkerPool pool(kThreads, 512, [&](std::size_t, Job) { ran.fetch_add(1); });
+    ASSERT_TRUE(eventually([&] { return pool.parks() >= kThreads; })) << "round " << round;
+    const std::uint64_t parks_before = pool.parks();
+    int item = 0;
+    for (int i = 0; i < kJobs; ++i) ASSERT_TRUE(pool.try_submit_batched(job_for(&item)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    EXPECT_EQ(ran.load(), 0) << "round " << round << ": a batched submit woke a parked worker";
+    EXPECT_EQ(pool.parks(), parks_before);
+    pool.end_batch();
+    ASSERT_TRUE(eventually([&] { return ran.load() == kJobs; }))
+        << "round " << round << ": " << ran.load();
+  }
+}
+
+TEST(WorkerPoolTest, EndBatchWithoutSubmitsWakesNobody) {
+  std::atomic<int> ran{0};
+  WorkerPool pool(1, 16, [&](std::size_t, Job) { ran.fetch_add(1); });
+  ASSERT_TRUE(eventually([&] { return pool.parks() >= 1; }));
+  const std::uint64_t parks = pool.parks();
+  for (int i = 0; i < 100; ++i) pool.end_batch();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // A woken worker would find nothing, spin and park again, counting one more park.
+  EXPECT_EQ(pool.parks(), parks);
+  EXPECT_EQ(ran.load(), 0);
+}
+
 TEST(WorkerPoolTest, IdleHandlerRunsOnEachWorkerBeforeItParks) {
   constexpr std::size_t kThreads = 3;
   std::vector<std::atomic<int>> idles(kThreads);

@@ -106,5 +106,56 @@ TEST_F(SmallFileCacheTest, LargerFilesAndOverBudgetEntriesStayOnDisk) {
   EXPECT_EQ(choose(files, "/small.txt").content, nullptr);  // over the budget
 }
 
+TEST_F(SmallFileCacheTest, AWatchedEntryIsRevalidatedOnlyAfterTheMonitorSawAChange) {
+  write_old("w.txt", "watched");
+  FileChangeMonitor monitor;
+  ASSERT_TRUE(monitor.enabled());
+  SmallFileCache cache(1 << 20, &monitor);
+  FileResponder files(root_fd_, 1024);
+  files.use_cache(&cache, 1024);
+  ASSERT_NE(choose(files, "/w.txt").content, nullptr);
+
+  write_old("w.txt", "WATCHED", 1800);  // same size, another mtime
+  // Until the reactor hands the monitor its events, a hit takes no stat: the old snapshot
+  // (which proves the hit skipped the stat; within the one-second recheck bound).
+  FileChoice unseen = choose(files, "/w.txt");
+  ASSERT_NE(unseen.content, nullptr);
+  EXPECT_EQ(*unseen.content, "watched");
+
+  monitor.on_readable();
+  FileChoice seen = choose(files, "/w.txt");
+  ASSERT_NE(seen.content, nullptr);
+  EXPECT_EQ(*seen.content, "WATCHED");
+}
+
+TEST_F(SmallFileCacheTest, AWatchedEntryIsStillStatAtLeastOnceASecond) {
+  write_old("w.txt", "watched");
+  FileChangeMonitor monitor;
+  ASSERT_TRUE(monitor.enabled());
+  SmallFileCache cache(1 << 20, &monitor);
+  FileResponder files(root_fd_, 1024);
+  files.use_cache(&cache, 1024);
+  ASSERT_NE(choose(files, "/w.txt").content, nullptr);
+  write_old("w.txt", "WATCHED", 1800);  // as if inotify had missed it: on_readable() never runs
+  ::usleep(1'100'000);
+  FileChoice later = choose(files, "/w.txt");
+  ASSERT_NE(later.content, nullptr);
+  EXPECT_EQ(*later.content, "WATCHED");
+}
+
+TEST_F(SmallFileCacheTest, FilesWithOtherHardLinksAreStatOnEveryHit) {
+  write_old("linked.txt", "linked");
+  ASSERT_EQ(::link((dir_.path() / "linked.txt").c_str(), (dir_.path() / "other.txt").c_str()), 0);
+  FileChangeMonitor monitor;
+  SmallFileCache cache(1 << 20, &monitor);
+  FileResponder files(root_fd_, 1024);
+  files.use_cache(&cache, 1024);
+  ASSERT_NE(choose(files, "/linked.txt").content, nullptr);
+  write_old("linked.txt", "LINKED", 1800);  // rewritten in place: both names see it
+  FileChoice after = choose(files, "/linked.txt");
+  ASSERT_NE(after.content, nullptr);
+  EXPECT_EQ(*after.content, "LINKED");
+}
+
 }  // namespace
 }  // namespace hybrid::server

@@ -40,6 +40,7 @@ enum class Frame : unsigned char {
 enum class Outcome : unsigned char {
   kIdle,       // every response written; keep reading
   kWantWrite,  // output pending (bytes and/or a file range); finish it on EPOLLOUT
+  kWriteMore,  // output pending, the socket still takes more: continue in the write rotation
   kClose,      // close now (response done and not keep-alive, or the peer is gone)
 };
 
@@ -52,7 +53,14 @@ enum class Phase : unsigned char {
   kWriting,     // the reactor finishes output a worker could not
 };
 
-enum class FlushResult : unsigned char { kDone, kBlocked, kFailed };
+// kYielded: the turn's byte budget is spent and the socket may take more; other connections
+// write first (loopback TCP handles several 256 KiB turns far better than one 1 MiB burst, and
+// a big file must not hold up everyone else's small responses).
+enum class FlushResult : unsigned char { kDone, kBlocked, kYielded, kFailed };
+
+// File bytes one connection may send per turn, and per sendfile call.
+constexpr std::uint64_t kWriteTurnBytes = 256 * 1024;
+constexpr std::uint64_t kUnlimitedTurn = ~std::uint64_t{0};
 
 struct Connection final : reactor::EventHandler {
   explicit Connection(ServerCore& core) : core_(core) { timeout.owner = this; }
@@ -110,8 +118,9 @@ struct Connection final : reactor::EventHandler {
   bool peer_closed = false;       // the client shut down its sending side (FIN seen)
   bool readable_pending = false;  // readiness seen while a worker held the connection
   bool writable_pending = false;
+  bool in_rotation = false;  // waits for its next write turn (kWriting)
   reactor::TimeoutNode timeout;
-  Connection* next_queued = nullptr;  // dispatch backlog link
+  Connection* next_queued = nullptr;  // dispatch backlog or write rotation link
 
   // Finds the next request head after the answered bytes (compacting the buffer first); on
   // kRequest fills `request` (views into `input`) and `request_head_length`, on kError
@@ -126,9 +135,10 @@ struct Connection final : reactor::EventHandler {
   bool has_pending_body() const { return file_remaining > 0 || next_part < parts.size(); }
   bool has_pending_output() const { return output_end > output_begin || has_pending_body(); }
 
-  // Sends pending bytes, then the pending file range with sendfile. kBlocked on EAGAIN (resume on
-  // EPOLLOUT), kFailed when the peer is gone or the file shrank (close the connection).
-  FlushResult flush_output();
+  // Sends pending bytes, then the pending file range with sendfile, at most `turn_bytes` of file.
+  // kBlocked on EAGAIN (resume on EPOLLOUT), kYielded when the budget ran out first, kFailed when
+  // the peer is gone or the file shrank (close the connection).
+  FlushResult flush_output(std::uint64_t turn_bytes = kUnlimitedTurn);
 
   // Keeps `bytes` as pending output (a copy; the slow path only).
   void stash_output(const char* bytes, std::size_t length);

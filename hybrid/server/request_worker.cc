@@ -97,8 +97,10 @@ void RequestWorker::serve(Connection& connection) {
       connection.outcome = Outcome::kClose;
       break;
     case FlushResult::kBlocked:
+    case FlushResult::kYielded:
       connection.close_after_output = !keep_open;
-      connection.outcome = Outcome::kWantWrite;
+      connection.outcome =
+          flushed == FlushResult::kBlocked ? Outcome::kWantWrite : Outcome::kWriteMore;
       break;
     case FlushResult::kDone:
       connection.outcome = keep_open ? Outcome::kIdle : Outcome::kClose;
@@ -490,7 +492,7 @@ FlushResult RequestWorker::flush(Connection& connection) {
     }
   }
   batch_size_ = 0;
-  return connection.flush_output();
+  return connection.flush_output(kWriteTurnBytes);
 }
 
 }  // namespace hybrid::server

@@ -29,6 +29,7 @@ constexpr reactor::MonotonicMs kAcceptPauseMs = 100;
 // delays the start of that connection's keep-alive timeout and the return of its input buffer.
 constexpr int kLazyCompletionMs = 20;
 constexpr reactor::MonotonicMs kHousekeepingMs = 1000;
+constexpr int kRotationPauseMs = 1;
 
 void validate(const ServerOptions& options) {
   if (options.max_request_line < 64) throw std::invalid_argument("max request line must be >= 64");
@@ -189,8 +190,12 @@ void ServerCore::run() {
     // worker pushing it sees the flag and writes the eventfd.
     reactor_may_sleep_.store(true);
     int timeout = poll_timeout_ms();
-    if (urgent_completion_.load()) {
+    if (urgent_completion_.load() || (rotation_head_ != nullptr && with_workers_ == 0)) {
       timeout = 0;
+    } else if (rotation_head_ != nullptr) {
+      // Writers wait, but a worker holds a request: spinning here would starve it when it
+      // shares this core. Its completion (or any socket event) ends the wait early.
+      timeout = std::min(timeout, kRotationPauseMs);
     } else if (completed_.load() != nullptr) {
       timeout = std::min(timeout, kLazyCompletionMs);
     }
@@ -199,6 +204,7 @@ void ServerCore::run() {
     drain_completions();
     submit_backlog();
     pool_->end_batch();  // one wake-up for every job this round submitted
+    run_write_rotation();
     expire_timeouts();
     if (loop_.now() >= root_check_at_) check_root();
     if (draining_.load(std::memory_order_relaxed)) {
@@ -334,7 +340,7 @@ void ServerCore::on_connection_events(Connection& connection, std::uint32_t even
         return;
       }
       if (events & EPOLLIN) connection.readable_pending = true;
-      if (events & EPOLLOUT) continue_writing(connection);
+      if ((events & EPOLLOUT) && !connection.in_rotation) continue_writing(connection);
       return;
     case Phase::kReading:
       read_and_frame(connection);
@@ -513,6 +519,12 @@ void ServerCore::on_completed(Connection& connection) {
         continue_writing(connection);
       }
       return;
+    case Outcome::kWriteMore:
+      connection.phase = Phase::kWriting;
+      connection.writable_pending = false;
+      send_timeouts_.arm(connection.timeout, loop_.now());
+      join_rotation(connection);
+      return;
     case Outcome::kIdle:
       after_response(connection);
       return;
@@ -535,9 +547,13 @@ void ServerCore::after_response(Connection& connection) {
 }
 
 void ServerCore::continue_writing(Connection& connection) {
-  switch (connection.flush_output()) {
+  switch (connection.flush_output(kWriteTurnBytes)) {
     case FlushResult::kBlocked:
       send_timeouts_.arm(connection.timeout, loop_.now());  // counts from the last progress
+      return;
+    case FlushResult::kYielded:
+      send_timeouts_.arm(connection.timeout, loop_.now());
+      join_rotation(connection);
       return;
     case FlushResult::kFailed:
       close_connection(connection);
@@ -550,6 +566,30 @@ void ServerCore::continue_writing(Connection& connection) {
         after_response(connection);
       }
       return;
+  }
+}
+
+void ServerCore::join_rotation(Connection& connection) {
+  connection.in_rotation = true;
+  connection.next_queued = nullptr;
+  if (rotation_tail_) {
+    rotation_tail_->next_queued = &connection;
+  } else {
+    rotation_head_ = &connection;
+  }
+  rotation_tail_ = &connection;
+}
+
+void ServerCore::run_write_rotation() {
+  // One turn each for the connections waiting now; those that yield again queue up behind.
+  Connection* turn = rotation_head_;
+  rotation_head_ = rotation_tail_ = nullptr;
+  while (turn != nullptr) {
+    Connection* next = turn->next_queued;
+    turn->in_rotation = false;
+    turn->next_queued = nullptr;
+    continue_writing(*turn);
+    turn = next;
   }
 }
 
@@ -578,17 +618,24 @@ void ServerCore::release_input_buffer(Connection& connection) {
   connection.input_maybe_more = false;
 }
 
+void ServerCore::unlink_from(Connection*& head, Connection*& tail, Connection& connection) {
+  Connection** link = &head;
+  Connection* previous = nullptr;
+  while (*link != &connection) {
+    previous = *link;
+    link = &(*link)->next_queued;
+  }
+  *link = connection.next_queued;
+  if (tail == &connection) tail = previous;
+}
+
 void ServerCore::close_connection(Connection& connection) {
   reactor::TimeoutList::unlink(connection.timeout);
   if (connection.phase == Phase::kQueued) {
-    Connection** link = &backlog_head_;
-    Connection* previous = nullptr;
-    while (*link != &connection) {
-      previous = *link;
-      link = &(*link)->next_queued;
-    }
-    *link = connection.next_queued;
-    if (backlog_tail_ == &connection) backlog_tail_ = previous;
+    unlink_from(backlog_head_, backlog_tail_, connection);
+  } else if (connection.in_rotation) {
+    unlink_from(rotation_head_, rotation_tail_, connection);
+    connection.in_rotation = false;
   }
   connection.clear_output();
   connection.body.reset();

@@ -61,6 +61,8 @@ class ServerCore final : public reactor::EventHandler {
   void dispatch(Connection& connection);
   void submit_backlog();
   void continue_writing(Connection& connection);
+  void join_rotation(Connection& connection);
+  void run_write_rotation();
   void on_completed(Connection& connection);
   void drain_completions();
 
@@ -68,6 +70,7 @@ class ServerCore final : public reactor::EventHandler {
   bool ensure_input_buffer(Connection& connection);
   void release_input_buffer(Connection& connection);
   void close_connection(Connection& connection);
+  static void unlink_from(Connection*& head, Connection*& tail, Connection& connection);
   Connection& acquire_connection(int fd);
 
   void expire_timeouts();
@@ -131,6 +134,9 @@ class ServerCore final : public reactor::EventHandler {
   // Connections with a complete request that found the job queue full (FIFO).
   Connection* backlog_head_ = nullptr;
   Connection* backlog_tail_ = nullptr;
+  // Connections writing a large body whose socket takes more: one turn each per round (FIFO).
+  Connection* rotation_head_ = nullptr;
+  Connection* rotation_tail_ = nullptr;
 
   reactor::TimeoutList keepalive_timeouts_;
   reactor::TimeoutList header_timeouts_;

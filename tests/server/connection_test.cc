@@ -322,6 +322,27 @@ TEST_F(ConnectionTest, FlushSendsBytesThenTheFileRange) {
   EXPECT_EQ(drain_peer(), head + content.substr(10));
 }
 
+TEST_F(ConnectionTest, FlushStopsAtTheTurnBudgetAndResumesWhereItStopped) {
+  connect_pair();
+  std::string content;
+  for (int i = 0; i < 3000; ++i) content += static_cast<char>('a' + i % 26);
+  const auto path = root_.write("body.txt", content);
+  const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 3000\r\n\r\n";
+  connection_.stash_output(head.data(), head.size());
+  set_file(path, 0, content.size());
+
+  // The budget counts file bytes: the head always goes out whole.
+  ASSERT_EQ(connection_.flush_output(1000), FlushResult::kYielded);
+  EXPECT_EQ(connection_.file_remaining, 2000u);
+  EXPECT_TRUE(connection_.has_pending_output());
+  EXPECT_EQ(drain_peer(), head + content.substr(0, 1000));
+  ASSERT_EQ(connection_.flush_output(1500), FlushResult::kYielded);
+  EXPECT_EQ(drain_peer(), content.substr(1000, 1500));
+  ASSERT_EQ(connection_.flush_output(1500), FlushResult::kDone);  // 500 left: done, not yielded
+  EXPECT_EQ(drain_peer(), content.substr(2500));
+  EXPECT_FALSE(connection_.has_pending_output());
+}
+
 TEST_F(ConnectionTest, FlushWithNothingPendingIsDone) {
   connect_pair();
   EXPECT_EQ(connection_.flush_output(), FlushResult::kDone);

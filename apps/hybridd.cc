@@ -76,9 +76,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   std::size_t file_cache_mib = 32;
   app.add_option("--file-cache-mib", file_cache_mib,
-                 "Memory for small files kept in memory (validated by a stat per request); 0: off")
+                 "Memory for small files kept in memory (validated by inotify); 0: off")
       ->check(CLI::Range(0, 65536))
       ->capture_default_str();
+  app.add_flag("--batch-scheduling,!--no-batch-scheduling", options.batch_scheduling,
+               "Run the server's threads under SCHED_BATCH, so they do not preempt each other on "
+               "every hand-off (default: on)");
   app.add_flag("--serve-dotfiles", options.serve_dotfiles,
                "Serve paths with '.name' segments (default: 404 except /.well-known/)");
   app.add_option("--vhosts", options.vhosts,

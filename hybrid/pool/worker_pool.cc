@@ -1,6 +1,7 @@
 #include "hybrid/pool/worker_pool.h"
 
 #include <linux/futex.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -36,14 +37,16 @@ inline void cpu_relax() {
 }  // namespace
 
 WorkerPool::WorkerPool(std::size_t threads, std::size_t queue_capacity, Handler handler,
-                       IdleHandler idle)
+                       IdleHandler idle, Scheduling scheduling)
     : handler_(std::move(handler)),
       idle_(std::move(idle)),
       queue_(std::clamp<std::size_t>(queue_capacity, 1, 65534)) {
   if (threads == 0) throw std::invalid_argument("worker pool needs at least one thread");
   threads_.reserve(threads);
   try {
-    for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this, i] { run(i); });
+    for (std::size_t i = 0; i < threads; ++i) {
+      threads_.emplace_back([this, i, scheduling] { run(i, scheduling); });
+    }
   } catch (...) {
     stop();
     throw;
@@ -124,7 +127,12 @@ bool WorkerPool::wait_for_work(std::size_t worker, Job& job) {
   }
 }
 
-void WorkerPool::run(std::size_t worker) {
+void WorkerPool::run(std::size_t worker, Scheduling scheduling) {
+  if (scheduling == Scheduling::kBatch && ::sched_getscheduler(0) == SCHED_OTHER) {
+    struct sched_param no_priority {};
+    ::sched_setscheduler(0, SCHED_BATCH,
+                         &no_priority);  // best effort: a refusal changes speed only
+  }
   Job job;
   while (true) {
     if (!queue_.pop(job) && !wait_for_work(worker, job)) return;

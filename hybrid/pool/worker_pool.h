@@ -25,6 +25,15 @@ struct Job {
 static_assert(std::is_trivially_copyable_v<Job>);
 static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t), "futex word");
 
+// How workers are scheduled against the thread that feeds them.
+enum class Scheduling : unsigned char {
+  kNormal,  // the caller's policy, unchanged
+  // SCHED_BATCH (needs no privilege) for workers still under the default policy: a woken worker
+  // does not preempt the running thread but runs when that thread blocks or its slice ends. A
+  // producer sharing a core with its workers then hands them each round's jobs as one batch.
+  kBatch,
+};
+
 class WorkerPool {
  public:
   // Runs on a worker thread; `worker` is that thread's index in [0, size()), so handlers can keep
@@ -37,7 +46,7 @@ class WorkerPool {
   // Starts `threads` workers (≥ 1). `queue_capacity` bounds the jobs waiting (≤ 65534, the
   // lock-free queue's limit). Throws std::system_error if a thread cannot start.
   WorkerPool(std::size_t threads, std::size_t queue_capacity, Handler handler,
-             IdleHandler idle = {});
+             IdleHandler idle = {}, Scheduling scheduling = Scheduling::kNormal);
   ~WorkerPool();  // stop()
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -66,7 +75,7 @@ class WorkerPool {
   std::uint64_t parks() const { return parks_.load(std::memory_order_relaxed); }
 
  private:
-  void run(std::size_t worker);
+  void run(std::size_t worker, Scheduling scheduling);
   bool wait_for_work(std::size_t worker, Job& job);
   void wake_one_if_parked();
 

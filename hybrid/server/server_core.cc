@@ -1,6 +1,7 @@
 #include "hybrid/server/server_core.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -152,7 +153,8 @@ ServerCore::ServerCore(ServerOptions options)
     pool_ = std::make_unique<pool::WorkerPool>(
         threads, kJobQueueCapacity,
         [this](std::size_t worker, pool::Job job) { on_job(worker, job); },
-        [this](std::size_t worker) { workers_[worker]->on_idle(); });
+        [this](std::size_t worker) { workers_[worker]->on_idle(); },
+        options_.batch_scheduling ? pool::Scheduling::kBatch : pool::Scheduling::kNormal);
   } catch (...) {
     if (access_log_fd_ >= 0) ::close(access_log_fd_);
     ::close(root_fd_.load());
@@ -184,7 +186,34 @@ void ServerCore::request_stop() {
   loop_.wake();
 }
 
+namespace {
+
+// SCHED_BATCH for the calling thread while run() runs (see ServerOptions::batch_scheduling);
+// the thread's own policy comes back afterwards. Threads under another policy (real-time, idle)
+// are left alone.
+class BatchSchedulingScope {
+ public:
+  explicit BatchSchedulingScope(bool wanted) {
+    if (!wanted || ::sched_getscheduler(0) != SCHED_OTHER) return;
+    ::sched_getparam(0, &previous_);
+    struct sched_param no_priority {};
+    changed_ = ::sched_setscheduler(0, SCHED_BATCH, &no_priority) == 0;
+  }
+  ~BatchSchedulingScope() {
+    if (changed_) ::sched_setscheduler(0, SCHED_OTHER, &previous_);
+  }
+  BatchSchedulingScope(const BatchSchedulingScope&) = delete;
+  BatchSchedulingScope& operator=(const BatchSchedulingScope&) = delete;
+
+ private:
+  struct sched_param previous_ {};
+  bool changed_ = false;
+};
+
+}  // namespace
+
 void ServerCore::run() {
+  BatchSchedulingScope scheduling(options_.batch_scheduling);
   while (true) {
     // Dekker with on_job(): either this load sees a completion pushed before the store, or the
     // worker pushing it sees the flag and writes the eventfd.

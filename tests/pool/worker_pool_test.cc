@@ -1,6 +1,7 @@
 #include "hybrid/pool/worker_pool.h"
 
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <atomic>
 #include <chrono>
@@ -270,6 +271,25 @@ TEST(WorkerPoolTest, EndBatchWithoutSubmitsWakesNobody) {
   // A woken worker would find nothing, spin and park again, counting one more park.
   EXPECT_EQ(pool.parks(), parks);
   EXPECT_EQ(ran.load(), 0);
+}
+
+TEST(WorkerPoolTest, BatchSchedulingAppliesToEveryWorkerOnly) {
+  ASSERT_EQ(::sched_getscheduler(0), SCHED_OTHER) << "the test needs the default policy";
+  for (Scheduling scheduling : {Scheduling::kBatch, Scheduling::kNormal}) {
+    constexpr std::size_t kThreads = 3;
+    std::vector<std::atomic<int>> policies(kThreads);
+    for (auto& policy : policies) policy.store(-2);
+    std::atomic<int> ran{0};
+    {
+      WorkerPool pool(
+          kThreads, 16, [&](std::size_t, Job) { ran.fetch_add(1); },
+          [&](std::size_t worker) { policies[worker].store(::sched_getscheduler(0)); }, scheduling);
+      ASSERT_TRUE(eventually([&] { return pool.parks() >= kThreads; }));
+    }
+    const int expected = scheduling == Scheduling::kBatch ? SCHED_BATCH : SCHED_OTHER;
+    for (std::size_t i = 0; i < kThreads; ++i) EXPECT_EQ(policies[i].load(), expected) << i;
+  }
+  EXPECT_EQ(::sched_getscheduler(0), SCHED_OTHER) << "the creating thread is not touched";
 }
 
 TEST(WorkerPoolTest, IdleHandlerRunsOnEachWorkerBeforeItParks) {

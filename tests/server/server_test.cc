@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -16,6 +17,8 @@
 #include <string>
 #include <system_error>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "tests/support/temp_dir.h"
@@ -256,6 +259,42 @@ TEST_F(ServerTest, ConcurrentClientsAllGetTheirFiles) {
            static_cast<std::uint64_t>(kClients * kRequests);
   }));
   EXPECT_TRUE(running.stop_and_join());
+}
+
+// The policy of thread `tid` while run() serves, and of the same thread after run() returned.
+std::pair<int, int> policies_around_run(ServerOptions options) {
+  Server server(std::move(options));
+  std::atomic<pid_t> tid{0};
+  std::atomic<int> after{-2};
+  std::thread runner([&] {
+    tid.store(::gettid());
+    server.run();
+    after.store(::sched_getscheduler(0));
+  });
+  int during = -2;
+  if (eventually([&] { return tid.load() != 0; })) {
+    // A request answered: run() is past its set-up.
+    test::TestClient client("127.0.0.1", server.port());
+    if (client.request(test::make_request("GET", "/")).has_value()) {
+      during = ::sched_getscheduler(tid.load());
+    }
+  }
+  server.stop();
+  runner.join();
+  return {during, after.load()};
+}
+
+TEST_F(ServerTest, RunTurnsToBatchSchedulingAndRestoresThePolicyAfterwards) {
+  ASSERT_EQ(::sched_getscheduler(0), SCHED_OTHER) << "the test needs the default policy";
+  auto [during, after] = policies_around_run(test_options(root_));
+  EXPECT_EQ(during, SCHED_BATCH);
+  EXPECT_EQ(after, SCHED_OTHER);
+
+  ServerOptions options = test_options(root_);
+  options.batch_scheduling = false;
+  std::tie(during, after) = policies_around_run(options);
+  EXPECT_EQ(during, SCHED_OTHER);
+  EXPECT_EQ(after, SCHED_OTHER);
 }
 
 TEST_F(ServerTest, StopReturnsWithNoConnections) {

@@ -57,6 +57,24 @@ ResponseHeadWriter& ResponseHeadWriter::header(std::string_view name, std::uint6
   return header(name, std::string_view(digits.data(), result.ptr));
 }
 
+std::size_t assemble_head(std::span<char> out, Status status, std::string_view date,
+                          std::string_view fields, std::string_view more_fields) {
+  // Mirrors the constructor above; a unit test holds the two to the same bytes.
+  if (date.empty()) date = http_date_now();
+  const std::string_view parts[] = {
+      status_line(status), kCrlf, "Date: ", date,        kCrlf, "Server: ",
+      kServerName,         kCrlf, fields,   more_fields, kCrlf};
+  std::size_t size = 0;
+  for (std::string_view part : parts) size += part.size();
+  if (size > out.size()) return 0;
+  char* cursor = out.data();
+  for (std::string_view part : parts) {
+    std::memcpy(cursor, part.data(), part.size());
+    cursor += part.size();
+  }
+  return size;
+}
+
 std::size_t ResponseHeadWriter::finish() {
   append(kCrlf);
   return ok_ ? size_ : 0;

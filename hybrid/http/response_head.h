@@ -22,12 +22,18 @@ class ResponseHeadWriter {
   // Writes the status line ("HTTP/1.1 200 OK\r\n") plus Date (http_date_now() when `date` is
   // empty) and Server.
   ResponseHeadWriter(std::span<char> out, Status status, std::string_view date);
+  // Header lines only, no status line, Date or Server: fields rendered once and reused by
+  // assemble_head() (read them back with fields_size()).
+  explicit ResponseHeadWriter(std::span<char> out) : out_(out) {}
 
   ResponseHeadWriter& header(std::string_view name, std::string_view value);
   ResponseHeadWriter& header(std::string_view name, std::uint64_t value);
 
   // Appends the empty line; returns the head's total length (0 when the buffer was too small).
   std::size_t finish();
+  // The bytes written so far, without finishing (0 when the buffer was too small or a value was
+  // unsafe).
+  std::size_t fields_size() const { return ok_ ? size_ : 0; }
 
   bool ok() const { return ok_; }
 
@@ -38,6 +44,13 @@ class ResponseHeadWriter {
   std::size_t size_ = 0;
   bool ok_ = true;
 };
+
+// The same head a ResponseHeadWriter for `status` and `date` would write followed by `fields`
+// and then `more_fields` (both already rendered "Name: value\r\n" lines, e.g. by the fields-only
+// writer), ended by the empty line — with a fresh Date and no per-header work. Returns the
+// length, 0 if `out` is too small.
+std::size_t assemble_head(std::span<char> out, Status status, std::string_view date,
+                          std::string_view fields, std::string_view more_fields);
 
 // Every member has a default so callers can name only what they need with designated
 // initializers ({.keep_alive = true, .date = now}) without -Wmissing-field-initializers.

@@ -17,8 +17,9 @@ std::size_t connection_input_capacity(const http::ParseLimits& limits) {
   return limits.max_head_bytes + 1;
 }
 
-Frame Connection::frame_next(const http::ParseLimits& limits, http::Request& request) {
-  frame = frame_input(limits, request);
+Frame Connection::frame_next(const http::ParseLimits& limits, http::Request& request,
+                             HeadParse parse) {
+  frame = frame_input(limits, request, parse);
   return frame;
 }
 
@@ -32,7 +33,8 @@ void Connection::compact_input() {
   head_scanned = 0;
 }
 
-Frame Connection::frame_input(const http::ParseLimits& limits, http::Request& request) {
+Frame Connection::frame_input(const http::ParseLimits& limits, http::Request& request,
+                              HeadParse parse) {
   compact_input();
   if (body) {
     while (input_size > input_consumed && !body->finished()) {
@@ -63,6 +65,12 @@ Frame Connection::frame_input(const http::ParseLimits& limits, http::Request& re
   if (head_end == std::string_view::npos && !full && !first_look) {
     head_scanned = input_size;
     return Frame::kNeedMore;
+  }
+  if (head_end != std::string_view::npos && parse == HeadParse::kBoundsOnly) {
+    // find_head_end() promises that parse_request() over these bytes ends exactly here or
+    // reports an error, so the bounds are certain without the parse.
+    request_head_length = head_end;
+    return Frame::kRequest;
   }
   http::ParseResult result = http::parse_request(bytes, request, limits);
   switch (result.status) {

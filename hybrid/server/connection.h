@@ -56,6 +56,9 @@ enum class Phase : unsigned char {
 // kYielded: the turn's byte budget is spent and the socket may take more; other connections
 // write first (loopback TCP handles several 256 KiB turns far better than one 1 MiB burst, and
 // a big file must not hold up everyone else's small responses).
+// What frame_next() does with a complete request head.
+enum class HeadParse : unsigned char { kFull, kBoundsOnly };
+
 enum class FlushResult : unsigned char { kDone, kBlocked, kYielded, kFailed };
 
 // File bytes one connection may send per turn, and per sendfile call.
@@ -126,7 +129,10 @@ struct Connection final : reactor::EventHandler {
   // kRequest fills `request` (views into `input`) and `request_head_length`, on kError
   // `frame_error`. The parsed request lives with the caller, not here, so an idle connection does
   // not carry 2 KiB of header slots; calling again without consuming gives the same result.
-  Frame frame_next(const http::ParseLimits& limits, http::Request& request);
+  // kBoundsOnly (the reactor): a complete head is reported as kRequest without parsing it — the
+  // worker parses it anyway, and finds any error in it then; `request` is then only scratch.
+  Frame frame_next(const http::ParseLimits& limits, http::Request& request,
+                   HeadParse parse = HeadParse::kFull);
 
   // Marks the current request (head only: bodies are never read) as answered.
   void consume_request() { input_consumed += request_head_length; }
@@ -147,7 +153,7 @@ struct Connection final : reactor::EventHandler {
   void clear_output();
 
  private:
-  Frame frame_input(const http::ParseLimits& limits, http::Request& request);
+  Frame frame_input(const http::ParseLimits& limits, http::Request& request, HeadParse parse);
   void compact_input();
 
   ServerCore& core_;

@@ -138,12 +138,13 @@ FileChoice FileResponder::choose(int root_fd, std::string_view target, std::span
   }
   const std::string_view request_path(path_.data(), length);
   if (cache_ != nullptr) {
-    if (const CachedFile* hit =
+    if (CachedFile* hit =
             cache_->find(root_fd, request_path, normalized.trailing_slash, choice.st)) {
       std::memcpy(path_.data(), hit->resolved_path.data(), hit->resolved_path.size());
       path_length_ = hit->resolved_path.size();
       path_[path_length_] = '\0';
       choice.content = &hit->content;
+      choice.cached = hit;
       choice.content_type = hit->content_type;
       choice.status = http::Status::kOk;
       return choice;
@@ -233,11 +234,12 @@ FileChoice FileResponder::choose(int root_fd, std::string_view target, std::span
       snapshot.resolved_path.assign(path_.data(), length);
       snapshot.st = choice.st;
       snapshot.content_type = choice.content_type;
-      if (const CachedFile* entry = cache_->insert(root_fd, request_path, normalized.trailing_slash,
-                                                   std::move(snapshot))) {
+      if (CachedFile* entry = cache_->insert(root_fd, request_path, normalized.trailing_slash,
+                                             std::move(snapshot))) {
         ::close(fd);
         choice.fd = -1;
         choice.content = &entry->content;
+        choice.cached = entry;
         choice.content_type = entry->content_type;
       }
     }

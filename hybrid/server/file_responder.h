@@ -24,6 +24,7 @@ struct FileChoice {
   // kOk from the small-file cache: the whole content (fd is then -1). Valid until the next
   // choose().
   const std::string* content = nullptr;
+  CachedFile* cached = nullptr;     // the cache entry `content` belongs to, for its ready-made head
   std::size_t location_length = 0;  // kMovedPermanently: bytes written to the location buffer
 };
 

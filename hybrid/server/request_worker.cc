@@ -66,8 +66,8 @@ RequestWorker::RequestWorker(const std::atomic<int>& root_fd, const ResponseSett
 }
 
 void RequestWorker::serve(Connection& connection) {
-  // The reactor framed this request into its own scratch; parse it again here (a few hundred
-  // nanoseconds) rather than carry a parsed request in every connection.
+  // The reactor only found where the head ends; the one full parse happens here, so no
+  // connection carries a parsed request.
   Frame frame = connection.frame_next(settings_.parse, request_);
   bool keep_open = true;
   FlushResult flushed = FlushResult::kDone;
@@ -248,20 +248,31 @@ RequestWorker::Answer RequestWorker::respond_file(Connection& connection,
     }
   }
 
+  // A cached file sent whole and as it is can reuse the head fields rendered for it before.
+  CachedFile* ready = file.cached;
+  if (memory_body != file.content || coding != http::Coding::kIdentity || varies) ready = nullptr;
+  const bool ready_made = ready != nullptr && !ready->plain_fields.empty();
+
   // Validators (RFC 9110 §8.8): a strong ETag per representation, Last-Modified when useful.
   std::array<char, http::kMaxEtagLength> etag_text{};
-  std::string_view etag(etag_text.data(), http::format_etag(st, etag_suffix(coding), etag_text));
-  std::optional<std::time_t> last_modified = http::usable_last_modified(st);
   std::array<char, http::kHttpDateLength> last_modified_text{};
-  if (last_modified) {
-    http::format_http_date(*last_modified, std::span<char, http::kHttpDateLength>(
-                                               last_modified_text.data(), http::kHttpDateLength));
+  const std::optional<std::time_t> last_modified = http::usable_last_modified(st);
+  std::string_view etag;
+  std::string_view last_modified_date;
+  if (ready_made) {
+    etag = ready->etag;
+    last_modified_date = ready->last_modified;
+  } else {
+    etag = {etag_text.data(), http::format_etag(st, etag_suffix(coding), etag_text)};
+    if (last_modified) {
+      http::format_http_date(*last_modified, std::span<char, http::kHttpDateLength>(
+                                                 last_modified_text.data(), http::kHttpDateLength));
+      last_modified_date = {last_modified_text.data(), last_modified_text.size()};
+    }
   }
   auto add_validators = [&](http::ResponseHeadWriter& head) {
     if (!etag.empty()) head.header("ETag", etag);
-    if (last_modified) {
-      head.header("Last-Modified", {last_modified_text.data(), last_modified_text.size()});
-    }
+    if (!last_modified_date.empty()) head.header("Last-Modified", last_modified_date);
     if (!settings_.cache_control.empty()) head.header("Cache-Control", settings_.cache_control);
     if (varies) head.header("Vary", "Accept-Encoding");
   };
@@ -327,9 +338,8 @@ RequestWorker::Answer RequestWorker::respond_file(Connection& connection,
   }
 
   const http::Status status = partial ? http::Status::kPartialContent : http::Status::kOk;
-  auto write_head = [&](std::span<char> out, std::uint64_t content_length) {
-    http::ResponseHeadWriter head(out.first(std::min(out.size(), kHeadRoom)), status,
-                                  http::http_date_now());
+  // Everything between Server and Connection; the ready-made fields are this, rendered once.
+  auto add_fields = [&](http::ResponseHeadWriter& head, std::uint64_t content_length) {
     if (multipart) {
       std::size_t type_length = http::format_multipart_content_type(multipart_type, boundary);
       head.header("Content-Type", {multipart_type.data(), type_length});
@@ -349,6 +359,30 @@ RequestWorker::Answer RequestWorker::respond_file(Connection& connection,
     head.header("Accept-Ranges", "bytes");
     add_validators(head);
     head.header("X-Content-Type-Options", "nosniff");
+  };
+  auto write_head = [&](std::span<char> out, std::uint64_t content_length) -> std::size_t {
+    out = out.first(std::min(out.size(), kHeadRoom));
+    if (ready != nullptr && !partial && content_length == size) {
+      if (ready->plain_fields.empty()) {
+        std::array<char, kHeadRoom> fields{};
+        http::ResponseHeadWriter writer(fields);
+        add_fields(writer, content_length);
+        if (writer.fields_size() == 0) return 0;
+        ready->plain_fields.assign(fields.data(), writer.fields_size());
+        ready->etag = etag;
+        ready->last_modified = last_modified_date;
+      }
+      std::string_view connection_field;
+      if (!keep_alive) {
+        connection_field = "Connection: close\r\n";
+      } else if (request.version_minor == 0) {
+        connection_field = "Connection: keep-alive\r\n";
+      }
+      return http::assemble_head(out, status, http::http_date_now(), ready->plain_fields,
+                                 connection_field);
+    }
+    http::ResponseHeadWriter head(out, status, http::http_date_now());
+    add_fields(head, content_length);
     add_connection(head);
     return head.finish();
   };

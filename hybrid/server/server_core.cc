@@ -385,7 +385,8 @@ void ServerCore::read_and_frame(Connection& connection) {
   connection.readable_pending = false;
   while (true) {
     if (!fill_input(connection)) return;  // closed
-    if (connection.frame_next(settings_.parse, scratch_request_) != Frame::kNeedMore) {
+    if (connection.frame_next(settings_.parse, scratch_request_, HeadParse::kBoundsOnly) !=
+        Frame::kNeedMore) {
       dispatch(connection);
       return;
     }
@@ -566,7 +567,8 @@ void ServerCore::after_response(Connection& connection) {
     close_connection(connection);
     return;
   }
-  if (connection.frame_next(settings_.parse, scratch_request_) != Frame::kNeedMore) {
+  if (connection.frame_next(settings_.parse, scratch_request_, HeadParse::kBoundsOnly) !=
+      Frame::kNeedMore) {
     dispatch(connection);
   } else if (connection.readable_pending || connection.input_maybe_more) {
     read_and_frame(connection);

@@ -44,8 +44,8 @@ std::string SmallFileCache::key_of(int root_fd, std::string_view path, bool trai
   return key;
 }
 
-const CachedFile* SmallFileCache::find(int root_fd, std::string_view path, bool trailing_slash,
-                                       struct stat& st) {
+CachedFile* SmallFileCache::find(int root_fd, std::string_view path, bool trailing_slash,
+                                 struct stat& st) {
   if (entries_.empty()) return nullptr;
   key_.clear();
   key_.append(reinterpret_cast<const char*>(&root_fd), sizeof root_fd);
@@ -86,8 +86,8 @@ void SmallFileCache::start_watching(int root_fd, CachedFile& entry) {
   entry.checked_at_ms = coarse_now_ms();
 }
 
-const CachedFile* SmallFileCache::insert(int root_fd, std::string_view path, bool trailing_slash,
-                                         CachedFile file) {
+CachedFile* SmallFileCache::insert(int root_fd, std::string_view path, bool trailing_slash,
+                                   CachedFile file) {
   std::string key = key_of(root_fd, path, trailing_slash);
   std::size_t cost = cost_of(key, file);
   if (cost > budget_) return nullptr;

@@ -30,6 +30,12 @@ struct CachedFile {
   struct stat st {};
   std::string content;
   std::string content_type;
+  // A plain 200 of this content, rendered once by the first worker that sends one (empty until
+  // then): the validators and the header lines between Server and Connection. A new version of
+  // the file is a new entry, so these never outlive the content they describe.
+  std::string etag;
+  std::string last_modified;  // IMF-fixdate; empty when the mtime is not usable
+  std::string plain_fields;
   // Validation state, kept by the cache.
   bool watched = false;          // the monitor watches every directory above the file
   std::uint64_t generation = 0;  // the monitor's generation read before the last stat
@@ -44,11 +50,10 @@ class SmallFileCache {
 
   // The entry for a request path (normalised, with its trailing-slash flag) below `root_fd`, if
   // cached and still identical on disk; `st` receives its stat. Null on a miss.
-  const CachedFile* find(int root_fd, std::string_view path, bool trailing_slash, struct stat& st);
+  CachedFile* find(int root_fd, std::string_view path, bool trailing_slash, struct stat& st);
 
   // Stores a snapshot; returns it (null when it does not fit the budget).
-  const CachedFile* insert(int root_fd, std::string_view path, bool trailing_slash,
-                           CachedFile file);
+  CachedFile* insert(int root_fd, std::string_view path, bool trailing_slash, CachedFile file);
 
  private:
   static std::string key_of(int root_fd, std::string_view path, bool trailing_slash);

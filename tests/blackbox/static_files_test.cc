@@ -1,4 +1,8 @@
 // Black-box: what hybridd serves for files and directories under its root.
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <ctime>
 #include <memory>
 #include <regex>
 #include <string>
@@ -7,6 +11,7 @@
 
 #include "gtest/gtest.h"
 #include "tests/blackbox/blackbox_support.h"
+#include "tests/blackbox/process_probe.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_client.h"
@@ -259,6 +264,54 @@ TEST_F(StaticFilesTest, LargeFileIsByteExact) {
   const auto next = client.request(make_request("GET", "/style.css"));
   ASSERT_TRUE(next);
   EXPECT_EQ(next->body, kCss);
+}
+
+// Sends `requests` (the last one closing) on one connection and returns every byte the server
+// sent until it closed, with each Date line blanked (the clock is the only expected difference).
+std::string exchange_without_dates(std::uint16_t port, const std::string& requests) {
+  Socket socket = connect_to(port);
+  if (!socket) return "(no connection)";
+  const timeval receive_timeout{10, 0};
+  ::setsockopt(socket.get(), SOL_SOCKET, SO_RCVTIMEO, &receive_timeout, sizeof receive_timeout);
+  if (::send(socket.get(), requests.data(), requests.size(), MSG_NOSIGNAL) !=
+      static_cast<ssize_t>(requests.size())) {
+    return "(send failed)";
+  }
+  std::string received;
+  char buffer[4096];
+  for (ssize_t got; (got = ::recv(socket.get(), buffer, sizeof buffer, 0)) > 0;) {
+    received.append(buffer, static_cast<std::size_t>(got));
+  }
+  return std::regex_replace(received, std::regex("\r\nDate: [^\r]*\r\n"), "\r\nDate: -\r\n");
+}
+
+TEST(CachedHeadsTest, ACachedFileGetsTheSameHeadsAsAnUncachedOne) {
+  // The small-file cache renders a plain 200's header lines once and reuses them; this holds
+  // those bytes to what the full head builder writes, for HTTP/1.1 keep-alive, HTTP/1.0
+  // keep-alive and a closing request, and for a 304 and a range in between.
+  TempDir dir;
+  const auto path = dir.write("page.html", "<p>cached page</p>\n");
+  const timespec old_enough[2] = {{std::time(nullptr) - 3600, 0}, {std::time(nullptr) - 3600, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), old_enough, 0), 0);  // else too new to cache
+
+  ServerProcess uncached(root_args(dir.path(), {"--file-cache-mib", "0"}));
+  ServerProcess cached(root_args(dir.path()));
+  ASSERT_TRUE(uncached.running() && cached.running());
+  const std::string first = get(uncached.port(), "/page.html")->header("ETag");
+  ASSERT_FALSE(first.empty());
+  const std::string requests =
+      make_request("GET", "/page.html") + make_request("GET", "/page.html") +
+      "GET /page.html HTTP/1.0\r\nConnection: keep-alive\r\n\r\n" +
+      make_request("GET", "/page.html", "If-None-Match: " + first + "\r\n") +
+      make_request("GET", "/page.html", "Range: bytes=1-3\r\n") +
+      make_request("HEAD", "/page.html") +
+      make_request("GET", "/page.html", "Connection: close\r\n");
+  const std::string expected = exchange_without_dates(uncached.port(), requests);
+  EXPECT_NE(expected.find("HTTP/1.1 304"), std::string::npos) << expected;
+  EXPECT_NE(expected.find("Connection: keep-alive"), std::string::npos) << expected;
+  EXPECT_NE(expected.find("Connection: close"), std::string::npos) << expected;
+  EXPECT_EQ(exchange_without_dates(cached.port(), requests), expected);
+  EXPECT_EQ(exchange_without_dates(cached.port(), requests), expected);  // all from the cache
 }
 
 }  // namespace

@@ -52,6 +52,39 @@ TEST(ResponseHeadWriter, WritesStatusLineDateServerHeadersAndBlankLine) {
             "\r\n");
 }
 
+TEST(ResponseHeadWriter, AssembledHeadMatchesTheWriterByteForByte) {
+  std::array<char, 256> fields_room;
+  ResponseHeadWriter fields(fields_room);
+  fields.header("Content-Type", "text/plain").header("Content-Length", std::uint64_t{12});
+  ASSERT_GT(fields.fields_size(), 0u);
+  const std::string_view rendered(fields_room.data(), fields.fields_size());
+  EXPECT_EQ(rendered, "Content-Type: text/plain\r\nContent-Length: 12\r\n");
+
+  for (Status status : {Status::kOk, Status::kPartialContent}) {
+    std::array<char, 256> expected_room;
+    ResponseHeadWriter writer(expected_room, status, kDate);
+    writer.header("Content-Type", "text/plain").header("Content-Length", std::uint64_t{12});
+    writer.header("Connection", "close");
+    const std::size_t expected = writer.finish();
+    ASSERT_GT(expected, 0u);
+
+    std::array<char, 256> out;
+    const std::size_t size = assemble_head(out, status, kDate, rendered, "Connection: close\r\n");
+    EXPECT_EQ(std::string_view(out.data(), size), std::string_view(expected_room.data(), expected));
+    // Too small by one byte: nothing, not a truncated head.
+    EXPECT_EQ(assemble_head(std::span<char>(out.data(), expected - 1), status, kDate, rendered,
+                            "Connection: close\r\n"),
+              0u);
+  }
+}
+
+TEST(ResponseHeadWriter, FieldsOnlyWriterRejectsUnsafeValues) {
+  std::array<char, 64> room;
+  ResponseHeadWriter fields(room);
+  fields.header("X-Bad", "a\r\nInjected: 1");
+  EXPECT_EQ(fields.fields_size(), 0u);
+}
+
 TEST(ResponseHeadWriter, IntegerHeaderCoversTheWholeRange) {
   std::array<char, 256> out;
   ResponseHeadWriter writer(out, Status::kOk, kDate);

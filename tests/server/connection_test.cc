@@ -113,6 +113,32 @@ TEST_F(ConnectionTest, EmptyBufferNeedsMore) {
   EXPECT_FALSE(connection_.has_unanswered_input());
 }
 
+TEST_F(ConnectionTest, BoundsOnlyFramingFindsTheHeadWithoutParsingIt) {
+  // The reactor's mode: the same bounds as a full parse, errors left to the worker's parse.
+  const std::string good = request_for("/a");
+  const std::string bad = "GET /b HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n";
+  receive(good + bad);
+
+  request_.target = "untouched";
+  ASSERT_EQ(connection_.frame_next(limits_, request_, HeadParse::kBoundsOnly), Frame::kRequest);
+  EXPECT_EQ(request_.target, "untouched");
+  EXPECT_EQ(connection_.request_head_length, good.size());
+  ASSERT_EQ(connection_.frame_next(limits_, request_), Frame::kRequest);  // the worker's parse
+  EXPECT_EQ(request_.target, "/a");
+  EXPECT_EQ(connection_.request_head_length, good.size());
+  connection_.consume_request();
+
+  ASSERT_EQ(connection_.frame_next(limits_, request_, HeadParse::kBoundsOnly), Frame::kRequest);
+  EXPECT_EQ(connection_.request_head_length, bad.size());
+  ASSERT_EQ(connection_.frame_next(limits_, request_), Frame::kError);
+  EXPECT_EQ(connection_.frame_error, http::Status::kBadRequest);
+}
+
+TEST_F(ConnectionTest, BoundsOnlyFramingStillRefusesGarbageAtOnce) {
+  receive("\x16\x03\x01\x02\x00\x01");  // a TLS ClientHello's first bytes: no head end
+  EXPECT_EQ(connection_.frame_next(limits_, request_, HeadParse::kBoundsOnly), Frame::kError);
+}
+
 TEST_F(ConnectionTest, FramesPipelinedRequestsInOrder) {
   const std::string first = request_for("/a");
   const std::string second = request_for("/bb");

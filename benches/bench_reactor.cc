@@ -316,19 +316,31 @@ class MutexCondvarPool {
   std::vector<std::thread> threads_;
 };
 
-template <class Pool>
+// How the producer submits: one wake-up chance per job, or per round (WorkerPool's batched
+// submit, as the reactor uses it: end_batch() after its epoll round).
+enum class Submit { kEach, kBatched };
+
+template <class Pool, Submit kSubmit = Submit::kEach>
 void run_round(Pool& pool, std::vector<JobSlot>& slots, std::atomic<std::uint32_t>& done) {
   done.store(0, std::memory_order_relaxed);  // every consumer is idle: the last round finished
   for (JobSlot& slot : slots) {
-    while (!pool.try_submit(Job{&slot})) std::this_thread::yield();  // queue full: backpressure
+    if constexpr (kSubmit == Submit::kBatched) {
+      while (!pool.try_submit_batched(Job{&slot})) {
+        pool.end_batch();  // queue full: let the workers at it, then retry
+        std::this_thread::yield();
+      }
+    } else {
+      while (!pool.try_submit(Job{&slot})) std::this_thread::yield();  // queue full: backpressure
+    }
   }
+  if constexpr (kSubmit == Submit::kBatched) pool.end_batch();
   for (std::uint32_t seen = done.load(std::memory_order_acquire); seen != kJobsPerRound;
        seen = done.load(std::memory_order_acquire)) {
     done.wait(seen, std::memory_order_acquire);
   }
 }
 
-template <class Pool>
+template <class Pool, Submit kSubmit = Submit::kEach>
 void job_hand_off(benchmark::State& state) {
   const auto consumers = static_cast<std::size_t>(state.range(0));
   std::vector<JobSlot> slots(kJobsPerRound);
@@ -339,7 +351,7 @@ void job_hand_off(benchmark::State& state) {
   });
 
   // The check: one round runs every job exactly once.
-  run_round(pool, slots, done);
+  run_round<Pool, kSubmit>(pool, slots, done);
   for (const JobSlot& slot : slots) {
     if (slot.runs.load() != 1) {
       state.SkipWithError("a job did not run exactly once");
@@ -349,7 +361,7 @@ void job_hand_off(benchmark::State& state) {
 
   std::uint64_t parks_before = 0;
   if constexpr (requires { pool.parks(); }) parks_before = pool.parks();
-  for (auto _ : state) run_round(pool, slots, done);
+  for (auto _ : state) run_round<Pool, kSubmit>(pool, slots, done);
 
   const auto jobs = state.iterations() * static_cast<std::int64_t>(kJobsPerRound);
   state.SetItemsProcessed(jobs);
@@ -362,10 +374,19 @@ void job_hand_off(benchmark::State& state) {
 void BM_JobQueue_WorkerPool(benchmark::State& state) {
   job_hand_off<hybrid::pool::WorkerPool>(state);
 }
+void BM_JobQueue_WorkerPoolBatched(benchmark::State& state) {
+  job_hand_off<hybrid::pool::WorkerPool, Submit::kBatched>(state);
+}
 void BM_JobQueue_MutexCondvar(benchmark::State& state) {
   job_hand_off<MutexCondvarPool>(state);
 }
 BENCHMARK(BM_JobQueue_WorkerPool)
+    ->Arg(1)
+    ->Arg(2)
+    ->Arg(4)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_JobQueue_WorkerPoolBatched)
     ->Arg(1)
     ->Arg(2)
     ->Arg(4)
@@ -867,6 +888,12 @@ class RatioReporter : public benchmark::ConsoleReporter {
         {"WorkerPool vs mutex+condvar, 2 consumers", "BM_JobQueue_WorkerPool/2/real_time",
          "BM_JobQueue_MutexCondvar/2/real_time"},
         {"WorkerPool vs mutex+condvar, 4 consumers", "BM_JobQueue_WorkerPool/4/real_time",
+         "BM_JobQueue_MutexCondvar/4/real_time"},
+        {"WorkerPool batched vs mutex+condvar, 1", "BM_JobQueue_WorkerPoolBatched/1/real_time",
+         "BM_JobQueue_MutexCondvar/1/real_time"},
+        {"WorkerPool batched vs mutex+condvar, 2", "BM_JobQueue_WorkerPoolBatched/2/real_time",
+         "BM_JobQueue_MutexCondvar/2/real_time"},
+        {"WorkerPool batched vs mutex+condvar, 4", "BM_JobQueue_WorkerPoolBatched/4/real_time",
          "BM_JobQueue_MutexCondvar/4/real_time"},
         {"extension table vs unordered_map", "BM_MimeByExtension_Table",
          "BM_MimeByExtension_UnorderedMap"},

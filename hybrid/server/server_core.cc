@@ -215,8 +215,8 @@ class BatchSchedulingScope {
 void ServerCore::run() {
   BatchSchedulingScope scheduling(options_.batch_scheduling);
   while (true) {
-    // Dekker with on_job(): either this load sees a completion pushed before the store, or the
-    // worker pushing it sees the flag and writes the eventfd.
+    // Dekker with on_job(): either this load sees an urgent completion pushed before the store,
+    // or the worker pushing it sees the flag and writes the eventfd.
     reactor_may_sleep_.store(true);
     int timeout = poll_timeout_ms();
     if (urgent_completion_.load() || (rotation_head_ != nullptr && with_workers_ == 0)) {
@@ -456,6 +456,9 @@ void ServerCore::wait_for_request(Connection& connection) {
 void ServerCore::dispatch(Connection& connection) {
   reactor::TimeoutList::unlink(connection.timeout);
   connection.writable_pending = false;
+  // A client that already shut down its side waits for our close after the response: that
+  // completion must wake the reactor, though no socket event will come.
+  if (connection.peer_closed) connection.reactor_waits.store(true, std::memory_order_relaxed);
   if (backlog_head_ == nullptr) {
     connection.phase = Phase::kWithWorker;
     ++with_workers_;
@@ -496,8 +499,9 @@ void ServerCore::submit_backlog() {
 void ServerCore::on_job(std::size_t worker, pool::Job job) {
   auto& connection = *static_cast<Connection*>(job.item);
   workers_[worker]->serve(connection);
-  bool urgent = connection.outcome != Outcome::kIdle || connection.input_maybe_more ||
-                connection.has_unanswered_input();
+  const bool urgent = connection.outcome != Outcome::kIdle || connection.input_maybe_more ||
+                      connection.has_unanswered_input() ||
+                      draining_.load(std::memory_order_relaxed);  // the reactor closes it now
   std::atomic<bool>& reactor_waits = connection.reactor_waits;
   // Publish the connection back to the reactor: after this push the worker never touches it
   // (the flag read below lives as long as the server: connections are pooled, never freed).

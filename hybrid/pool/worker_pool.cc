@@ -129,9 +129,9 @@ bool WorkerPool::wait_for_work(std::size_t worker, Job& job) {
 
 void WorkerPool::run(std::size_t worker, Scheduling scheduling) {
   if (scheduling == Scheduling::kBatch && ::sched_getscheduler(0) == SCHED_OTHER) {
+    // Best effort: a refusal changes speed only.
     struct sched_param no_priority {};
-    ::sched_setscheduler(0, SCHED_BATCH,
-                         &no_priority);  // best effort: a refusal changes speed only
+    ::sched_setscheduler(0, SCHED_BATCH, &no_priority);
   }
   Job job;
   while (true) {

@@ -69,6 +69,13 @@ void RequestWorker::serve(Connection& connection) {
   // The reactor only found where the head ends; the one full parse happens here, so no
   // connection carries a parsed request.
   Frame frame = connection.frame_next(settings_.parse, request_);
+  if (frame == Frame::kNeedMore) {
+    // The reactor saw a complete head, so the parse cannot want more (find_head_end()'s contract
+    // with parse_request(), which the parser fuzz target checks). Were it ever broken, answering
+    // 400 and closing beats handing the same bytes back and forth.
+    frame = Frame::kError;
+    connection.frame_error = http::Status::kBadRequest;
+  }
   bool keep_open = true;
   FlushResult flushed = FlushResult::kDone;
   for (int answered = 1;; ++answered) {

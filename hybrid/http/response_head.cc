@@ -69,6 +69,7 @@ std::size_t assemble_head(std::span<char> out, Status status, std::string_view d
   if (size > out.size()) return 0;
   char* cursor = out.data();
   for (std::string_view part : parts) {
+    if (part.empty()) continue;  // an empty view may hold a null pointer, which memcpy may not get
     std::memcpy(cursor, part.data(), part.size());
     cursor += part.size();
   }

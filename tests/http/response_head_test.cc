@@ -78,6 +78,17 @@ TEST(ResponseHeadWriter, AssembledHeadMatchesTheWriterByteForByte) {
   }
 }
 
+TEST(ResponseHeadWriter, AssembledHeadTakesEmptyViews) {
+  // A default-constructed view holds a null pointer: nothing to copy, and nothing undefined.
+  std::array<char, 256> expected_room;
+  ResponseHeadWriter writer(expected_room, Status::kOk, kDate);
+  const std::size_t expected = writer.finish();
+  std::array<char, 256> out;
+  const std::size_t size =
+      assemble_head(out, Status::kOk, kDate, std::string_view{}, std::string_view{});
+  EXPECT_EQ(std::string_view(out.data(), size), std::string_view(expected_room.data(), expected));
+}
+
 TEST(ResponseHeadWriter, FieldsOnlyWriterRejectsUnsafeValues) {
   std::array<char, 64> room;
   ResponseHeadWriter fields(room);

@@ -1,7 +1,5 @@
 #include "hybrid/server/connection.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -142,17 +140,6 @@ FlushResult Connection::flush_output(std::uint64_t turn_bytes) {
   }
   clear_output();
   return FlushResult::kDone;
-}
-
-void Connection::bound_send_buffer_if_near() {
-  if (send_buffer_checked) return;
-  send_buffer_checked = true;
-  tcp_info info{};
-  socklen_t size = sizeof info;
-  if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &size) != 0 || size < sizeof info) return;
-  constexpr std::uint32_t kNearRttMicroseconds = 1000;
-  if (info.tcpi_rtt == 0 || info.tcpi_rtt >= kNearRttMicroseconds) return;
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &kNearSendBuffer, sizeof kNearSendBuffer);
 }
 
 void Connection::stash_output(const char* bytes, std::size_t length) {

@@ -64,8 +64,6 @@ enum class FlushResult : unsigned char { kDone, kBlocked, kYielded, kFailed };
 // File bytes one connection may send per turn, and per sendfile call.
 constexpr std::uint64_t kWriteTurnBytes = 256 * 1024;
 constexpr std::uint64_t kUnlimitedTurn = ~std::uint64_t{0};
-// SO_SNDBUF for near peers (the kernel doubles it for its bookkeeping).
-constexpr int kNearSendBuffer = 256 * 1024;
 
 struct Connection final : reactor::EventHandler {
   explicit Connection(ServerCore& core) : core_(core) { timeout.owner = this; }
@@ -98,7 +96,6 @@ struct Connection final : reactor::EventHandler {
   off_t file_offset = 0;
   std::uint64_t file_remaining = 0;
   bool close_after_output = false;
-  bool send_buffer_checked = false;  // bound_send_buffer_if_near() ran on this connection
 
   // A multipart/byteranges body: after the above, each part's head bytes and then its range of
   // file_fd go out in order (the tail is a part with an empty range). Empty for other responses.
@@ -148,15 +145,6 @@ struct Connection final : reactor::EventHandler {
   // kBlocked on EAGAIN (resume on EPOLLOUT), kYielded when the budget ran out first, kFailed when
   // the peer is gone or the file shrank (close the connection).
   FlushResult flush_output(std::uint64_t turn_bytes = kUnlimitedTurn);
-
-  // Before a body of several write turns, once per connection: a peer this close (round trip
-  // under 1 ms, as TCP measured it) gets a fixed send buffer of kNearSendBuffer instead of the
-  // kernel's autotuned one. Autotuning grows the buffer to megabytes on such paths without any
-  // gain (kNearSendBuffer covers 4 Gbit/s at 1 ms), and a socket that takes a whole file at once
-  // lets the client drain it in bursts and sleep in between, each wake-up a cross-core
-  // interrupt paid by the server: on loopback, 1 MiB responses took half again as much CPU.
-  // Farther peers keep autotuning, which their bandwidth-delay product needs.
-  void bound_send_buffer_if_near();
 
   // Keeps `bytes` as pending output (a copy; the slow path only).
   void stash_output(const char* bytes, std::size_t length);

@@ -456,7 +456,6 @@ RequestWorker::Answer RequestWorker::respond_file(Connection& connection,
   }
 
   if (length > settings_.small_file_limit) {
-    if (length > kWriteTurnBytes) connection.bound_send_buffer_if_near();
     batch_size_ += head_length;
     connection.file_fd = fd;  // the connection owns it now; flush_output() closes it
     connection.file_offset = static_cast<off_t>(offset);

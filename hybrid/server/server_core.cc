@@ -338,7 +338,6 @@ Connection& ServerCore::acquire_connection(int fd) {
   connection->phase = Phase::kReading;
   connection->peer_closed = connection->readable_pending = connection->writable_pending = false;
   connection->close_after_output = false;
-  connection->send_buffer_checked = false;
   connection->frame = Frame::kNeedMore;
   accepted_.fetch_add(1, std::memory_order_relaxed);
   open_.fetch_add(1, std::memory_order_relaxed);

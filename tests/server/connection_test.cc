@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -368,57 +367,6 @@ TEST_F(ConnectionTest, FlushStopsAtTheTurnBudgetAndResumesWhereItStopped) {
   ASSERT_EQ(connection_.flush_output(1500), FlushResult::kDone);  // 500 left: done, not yielded
   EXPECT_EQ(drain_peer(), content.substr(2500));
   EXPECT_FALSE(connection_.has_pending_output());
-}
-
-// A connected loopback TCP pair: {accepted server side, client side}.
-std::pair<int, int> loopback_tcp_pair() {
-  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  if (listener < 0 || ::bind(listener, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
-      ::listen(listener, 1) != 0 ||
-      ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    return {-1, -1};
-  }
-  int client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (::connect(client, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0)
-    return {-1, -1};
-  int server = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
-  ::close(listener);
-  return {server, client};
-}
-
-int send_buffer_of(int fd) {
-  int size = 0;
-  socklen_t length = sizeof size;
-  ::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, &length);
-  return size;
-}
-
-TEST_F(ConnectionTest, ANearPeerGetsABoundedSendBufferOnce) {
-  auto [server, client] = loopback_tcp_pair();
-  ASSERT_GE(server, 0);
-  ASSERT_GE(client, 0);
-  connection_.fd = server;
-  // Loopback is as near as a peer gets; Linux reports twice the size asked for.
-  connection_.bound_send_buffer_if_near();
-  EXPECT_TRUE(connection_.send_buffer_checked);
-  EXPECT_EQ(send_buffer_of(server), 2 * kNearSendBuffer);
-  // Once per connection: a buffer changed since is left alone.
-  const int larger = 4 * kNearSendBuffer;
-  ASSERT_EQ(::setsockopt(server, SOL_SOCKET, SO_SNDBUF, &larger, sizeof larger), 0);
-  connection_.bound_send_buffer_if_near();
-  EXPECT_EQ(send_buffer_of(server), 2 * larger);
-  ::close(client);
-}
-
-TEST_F(ConnectionTest, ANonTcpSocketKeepsItsSendBuffer) {
-  connect_pair();  // Unix: no round trip to measure
-  const int before = send_buffer_of(connection_.fd);
-  connection_.bound_send_buffer_if_near();
-  EXPECT_EQ(send_buffer_of(connection_.fd), before);
 }
 
 TEST_F(ConnectionTest, FlushWithNothingPendingIsDone) {

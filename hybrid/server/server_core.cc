@@ -469,13 +469,7 @@ void ServerCore::dispatch(Connection& connection) {
   }
   // The queue is full: park the connection in FIFO order and read nothing more from it.
   connection.phase = Phase::kQueued;
-  connection.next_queued = nullptr;
-  if (backlog_tail_) {
-    backlog_tail_->next_queued = &connection;
-  } else {
-    backlog_head_ = &connection;
-  }
-  backlog_tail_ = &connection;
+  append_to(backlog_head_, backlog_tail_, connection);
 }
 
 void ServerCore::submit_backlog() {
@@ -606,13 +600,7 @@ void ServerCore::continue_writing(Connection& connection) {
 
 void ServerCore::join_rotation(Connection& connection) {
   connection.in_rotation = true;
-  connection.next_queued = nullptr;
-  if (rotation_tail_) {
-    rotation_tail_->next_queued = &connection;
-  } else {
-    rotation_head_ = &connection;
-  }
-  rotation_tail_ = &connection;
+  append_to(rotation_head_, rotation_tail_, connection);
 }
 
 void ServerCore::run_write_rotation() {
@@ -651,6 +639,16 @@ void ServerCore::release_input_buffer(Connection& connection) {
   connection.input_capacity = 0;
   connection.input_size = connection.input_consumed = connection.head_scanned = 0;
   connection.input_maybe_more = false;
+}
+
+void ServerCore::append_to(Connection*& head, Connection*& tail, Connection& connection) {
+  connection.next_queued = nullptr;
+  if (tail != nullptr) {
+    tail->next_queued = &connection;
+  } else {
+    head = &connection;
+  }
+  tail = &connection;
 }
 
 void ServerCore::unlink_from(Connection*& head, Connection*& tail, Connection& connection) {

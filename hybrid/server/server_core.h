@@ -70,6 +70,8 @@ class ServerCore final : public reactor::EventHandler {
   bool ensure_input_buffer(Connection& connection);
   void release_input_buffer(Connection& connection);
   void close_connection(Connection& connection);
+  // The backlog and the write rotation: FIFO lists linked through Connection::next_queued.
+  static void append_to(Connection*& head, Connection*& tail, Connection& connection);
   static void unlink_from(Connection*& head, Connection*& tail, Connection& connection);
   Connection& acquire_connection(int fd);
 

@@ -379,14 +379,11 @@ RequestWorker::Answer RequestWorker::respond_file(Connection& connection,
         ready->etag = etag;
         ready->last_modified = last_modified_date;
       }
-      std::string_view connection_field;
-      if (!keep_alive) {
-        connection_field = "Connection: close\r\n";
-      } else if (request.version_minor == 0) {
-        connection_field = "Connection: keep-alive\r\n";
-      }
+      std::array<char, 32> connection_room{};
+      http::ResponseHeadWriter connection_field(connection_room);
+      add_connection(connection_field);
       return http::assemble_head(out, status, http::http_date_now(), ready->plain_fields,
-                                 connection_field);
+                                 {connection_room.data(), connection_field.fields_size()});
     }
     http::ResponseHeadWriter head(out, status, http::http_date_now());
     add_fields(head, content_length);

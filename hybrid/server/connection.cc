@@ -98,6 +98,7 @@ FlushResult Connection::flush_output(std::uint64_t turn_bytes) {
                             MSG_NOSIGNAL | (has_pending_body() ? MSG_MORE : 0));
       if (sent > 0) {
         output_begin += static_cast<std::size_t>(sent);
+        turn_bytes -= std::min(turn_bytes, static_cast<std::uint64_t>(sent));
       } else if (sent < 0 && errno == EINTR) {
         continue;
       } else if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -111,8 +112,6 @@ FlushResult Connection::flush_output(std::uint64_t turn_bytes) {
 
     while (file_remaining > 0) {
       if (turn_bytes == 0) return FlushResult::kYielded;
-      // Measured on loopback: 256 KiB per call costs a third less CPU per MiB than 1 MiB calls,
-      // whose bursts overrun the receiver's queue.
       std::size_t chunk = static_cast<std::size_t>(
           std::min({file_remaining, turn_bytes, std::uint64_t{kWriteTurnBytes}}));
       ssize_t sent = ::sendfile(fd, file_fd, &file_offset, chunk);

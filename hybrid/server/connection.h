@@ -53,16 +53,20 @@ enum class Phase : unsigned char {
   kWriting,     // the reactor finishes output a worker could not
 };
 
-// kYielded: the turn's byte budget is spent and the socket may take more; other connections
-// write first (loopback TCP handles several 256 KiB turns far better than one 1 MiB burst, and
-// a big file must not hold up everyone else's small responses).
 // What frame_next() does with a complete request head.
 enum class HeadParse : unsigned char { kFull, kBoundsOnly };
 
+// kYielded: the turn's byte budget is spent and the socket may take more; other connections
+// write first (a big file must not hold up everyone else's small responses, and loopback TCP
+// handles short turns far better than one 1 MiB burst).
 enum class FlushResult : unsigned char { kDone, kBlocked, kYielded, kFailed };
 
-// File bytes one connection may send per turn, and per sendfile call.
-constexpr std::uint64_t kWriteTurnBytes = 256 * 1024;
+// Bytes one connection may send per turn, heads included, and file bytes per sendfile call.
+// Measured on loopback, 1 MiB responses at 10 connections (benches/RESULTS.md): turns of
+// 128-192 KiB cost ~170 µs of server CPU per response, 256 KiB ~195 µs. Counting only file
+// bytes (the head rode on top of the first turn) cost 230-250 µs at 256 KiB, ~490 µs at 128 KiB
+// or 1 MiB.
+constexpr std::uint64_t kWriteTurnBytes = 192 * 1024;
 constexpr std::uint64_t kUnlimitedTurn = ~std::uint64_t{0};
 
 struct Connection final : reactor::EventHandler {
@@ -141,7 +145,8 @@ struct Connection final : reactor::EventHandler {
   bool has_pending_body() const { return file_remaining > 0 || next_part < parts.size(); }
   bool has_pending_output() const { return output_end > output_begin || has_pending_body(); }
 
-  // Sends pending bytes, then the pending file range with sendfile, at most `turn_bytes` of file.
+  // Sends pending bytes, then the pending file range with sendfile, at most `turn_bytes` in all:
+  // bytes in memory always go out whole, and use up the budget the file then gets.
   // kBlocked on EAGAIN (resume on EPOLLOUT), kYielded when the budget ran out first, kFailed when
   // the peer is gone or the file shrank (close the connection).
   FlushResult flush_output(std::uint64_t turn_bytes = kUnlimitedTurn);

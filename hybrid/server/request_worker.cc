@@ -530,7 +530,10 @@ FlushResult RequestWorker::flush(Connection& connection) {
     }
   }
   batch_size_ = 0;
-  return connection.flush_output(kWriteTurnBytes);
+  // The batch is this turn's first bytes: a turn ends at the same stream offset whatever the
+  // head's length, as the reactor's later turns do.
+  return connection.flush_output(kWriteTurnBytes -
+                                 std::min<std::uint64_t>(sent_total, kWriteTurnBytes));
 }
 
 }  // namespace hybrid::server

@@ -357,16 +357,35 @@ TEST_F(ConnectionTest, FlushStopsAtTheTurnBudgetAndResumesWhereItStopped) {
   connection_.stash_output(head.data(), head.size());
   set_file(path, 0, content.size());
 
-  // The budget counts file bytes: the head always goes out whole.
+  // The budget counts every byte: the head goes out whole and the file gets what is left.
   ASSERT_EQ(connection_.flush_output(1000), FlushResult::kYielded);
-  EXPECT_EQ(connection_.file_remaining, 2000u);
+  const std::size_t first_file_bytes = 1000 - head.size();
+  EXPECT_EQ(connection_.file_remaining, 3000u - first_file_bytes);
   EXPECT_TRUE(connection_.has_pending_output());
-  EXPECT_EQ(drain_peer(), head + content.substr(0, 1000));
+  EXPECT_EQ(drain_peer(), head + content.substr(0, first_file_bytes));
   ASSERT_EQ(connection_.flush_output(1500), FlushResult::kYielded);
-  EXPECT_EQ(drain_peer(), content.substr(1000, 1500));
-  ASSERT_EQ(connection_.flush_output(1500), FlushResult::kDone);  // 500 left: done, not yielded
-  EXPECT_EQ(drain_peer(), content.substr(2500));
+  EXPECT_EQ(drain_peer(), content.substr(first_file_bytes, 1500));
+  const std::size_t left = 3000 - first_file_bytes - 1500;
+  ASSERT_EQ(connection_.flush_output(left + 1), FlushResult::kDone);  // done, not yielded
+  EXPECT_EQ(drain_peer(), content.substr(first_file_bytes + 1500));
   EXPECT_FALSE(connection_.has_pending_output());
+}
+
+TEST_F(ConnectionTest, FlushSendsAHeadLargerThanTheBudgetWholeAndYieldsBeforeTheFile) {
+  connect_pair();
+  const std::string content(100, 'b');
+  const auto path = root_.write("body.txt", content);
+  const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n";
+  connection_.stash_output(head.data(), head.size());
+  set_file(path, 0, content.size());
+
+  ASSERT_EQ(connection_.flush_output(10), FlushResult::kYielded);
+  EXPECT_EQ(drain_peer(), head);
+  EXPECT_EQ(connection_.file_remaining, 100u);
+  ASSERT_EQ(connection_.flush_output(10), FlushResult::kYielded);
+  EXPECT_EQ(drain_peer(), content.substr(0, 10));
+  ASSERT_EQ(connection_.flush_output(), FlushResult::kDone);
+  EXPECT_EQ(drain_peer(), content.substr(10));
 }
 
 TEST_F(ConnectionTest, FlushWithNothingPendingIsDone) {

@@ -101,6 +101,12 @@ bool WorkerPool::wait_for_work(std::size_t worker, Job& job) {
     if (queue_.pop(job)) return true;
     cpu_relax();
   }
+  // Give the core away once before parking: a producer sharing it (the reactor, runnable after
+  // its own yield) then queues the next round's jobs without a futex wake on either side —
+  // measured 0.17 -> 0.01 sleeps per request at 1 KiB. Alone on its core the yield returns at
+  // once.
+  ::sched_yield();
+  if (queue_.pop(job)) return true;
   if (idle_) idle_(worker);
   while (true) {
     std::uint32_t epoch = wake_epoch_.load(std::memory_order_acquire);

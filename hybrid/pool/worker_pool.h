@@ -2,9 +2,9 @@
 //
 // Knows jobs and threads — nothing about sockets. The queue is the only way work reaches a worker:
 // whoever submits a job hands over ownership of what the job points to until the handler returns.
-// Workers that find nothing to do spin briefly, then park on a futex; a submit wakes a worker only
-// when one is parked (batched submits: once per batch), so under load the hand-off costs no
-// syscall at all.
+// Workers that find nothing to do spin briefly, yield the core once, then park on a futex; a
+// submit wakes a worker only when one is parked (batched submits: once per batch), so under load
+// the hand-off costs no syscall at all.
 #pragma once
 
 #include <atomic>

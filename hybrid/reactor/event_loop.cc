@@ -55,12 +55,13 @@ int EventLoop::remove(int fd) {
   return epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr) == 0 ? 0 : errno;
 }
 
-void EventLoop::run_once(int timeout_ms) {
+int EventLoop::run_once(int timeout_ms) {
   int ready = epoll_wait(epoll_fd_, events_.data(), static_cast<int>(events_.size()), timeout_ms);
   now_ = monotonic_ms();
   for (int i = 0; i < ready; ++i) {
     static_cast<EventHandler*>(events_[i].data.ptr)->on_events(events_[i].events);
   }
+  return ready > 0 ? ready : 0;
 }
 
 void EventLoop::wake() {

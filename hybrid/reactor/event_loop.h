@@ -41,7 +41,8 @@ class EventLoop {
   // Waits up to timeout_ms (-1: no limit) and dispatches every ready event. A handler may remove
   // or close any fd, including others reported in the same batch: handlers must tolerate a
   // spurious event (it is harmless for non-blocking sockets that re-check their state).
-  void run_once(int timeout_ms);
+  // Returns how many events it dispatched (0 on timeout or EINTR).
+  int run_once(int timeout_ms);
 
   // The time at the start of the current iteration.
   MonotonicMs now() const { return now_; }

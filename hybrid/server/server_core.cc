@@ -228,7 +228,17 @@ void ServerCore::run() {
     } else if (completed_.load() != nullptr) {
       timeout = std::min(timeout, kLazyCompletionMs);
     }
-    loop_.run_once(timeout);
+    // A worker holds jobs from this reactor: let it run before sleeping. When it shares this
+    // core, sleeping first would make each request that arrives meanwhile pay a cross-core
+    // wake-up of this thread, charged to the client's core (measured: 0.14 per request, and
+    // ~4 % of the load generator's CPU); after the yield those requests are simply waiting.
+    // With the workers on other cores the yield returns at once: one syscall per round.
+    bool dispatched = false;
+    if (timeout != 0 && with_workers_ > 0) {
+      ::sched_yield();
+      dispatched = loop_.run_once(0) > 0;
+    }
+    if (!dispatched) loop_.run_once(timeout);
     reactor_may_sleep_.store(false, std::memory_order_relaxed);
     drain_completions();
     submit_backlog();

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <array>
-#include <functional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -56,18 +55,6 @@ std::string_view without_useless_charset(std::string_view type) {
 
 }  // namespace
 
-std::size_t MimeSniffer::FileKeyHash::operator()(const FileKey& key) const {
-  // boost::hash_combine's mixing step; inode and mtime vary most, device and size help a little.
-  std::size_t seed = std::hash<ino_t>{}(key.inode);
-  auto mix = [&seed](std::size_t value) {
-    seed ^= value + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2);
-  };
-  mix(std::hash<std::int64_t>{}(key.mtime_ns));
-  mix(std::hash<dev_t>{}(key.device));
-  mix(std::hash<off_t>{}(key.size));
-  return seed;
-}
-
 MimeSniffer::MimeSniffer(std::size_t max_cached)
     // content_type() returns a view into the cache, so it must be able to hold one entry.
     : magic_(magic_open(kMagicFlags)), max_cached_(max_cached == 0 ? 1 : max_cached) {
@@ -87,11 +74,8 @@ MimeSniffer::~MimeSniffer() {
 }
 
 std::string_view MimeSniffer::content_type(int fd, const struct stat& st) {
-  // Size and mtime are in the key so an edited file is sniffed again. A rewrite that keeps both
-  // (same size, within one mtime tick) keeps the old type: acceptable for a static server.
-  const FileKey key{
-      st.st_dev, st.st_ino, st.st_size,
-      static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+  // An edited file is another version, so it is sniffed again.
+  const FileVersion key = FileVersion::of(st);
   if (auto found = cache_.find(key); found != cache_.end()) return found->second;
 
   std::string type = sniff(fd);

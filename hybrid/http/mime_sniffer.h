@@ -1,7 +1,7 @@
 // Content-Type by content (libmagic), for files whose extension the table does not know.
 //
-// One libmagic call costs 150–600 µs, so results are cached by the file's identity
-// (device, inode, size, mtime): a cache hit never calls libmagic. Not thread-safe: each worker owns
+// One libmagic call costs 150–600 µs, so results are cached by the file's version (FileVersion:
+// device, inode, size, mtime): a cache hit never calls libmagic. Not thread-safe: each worker owns
 // one sniffer (and so one magic_t), which keeps the hot path free of locks.
 #pragma once
 
@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+
+#include "hybrid/http/file_version.h"
 
 namespace hybrid::http {
 
@@ -34,22 +36,11 @@ class MimeSniffer {
   std::uint64_t magic_calls() const { return magic_calls_; }
 
  private:
-  struct FileKey {
-    dev_t device;
-    ino_t inode;
-    off_t size;
-    std::int64_t mtime_ns;
-    bool operator==(const FileKey&) const = default;
-  };
-  struct FileKeyHash {
-    std::size_t operator()(const FileKey& key) const;
-  };
-
   std::string sniff(int fd);
 
   void* magic_;  // magic_t, kept opaque so users of this header need not include magic.h
   std::size_t max_cached_;
-  std::unordered_map<FileKey, std::string, FileKeyHash> cache_;
+  std::unordered_map<FileVersion, std::string, FileVersionHash> cache_;
   std::uint64_t magic_calls_ = 0;
 };
 

@@ -3,20 +3,11 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <functional>
 
 #include "hybrid/http/gzip.h"
 #include "hybrid/server/small_file_cache.h"
 
 namespace hybrid::server {
-
-std::size_t GzipCache::KeyHash::operator()(const Key& key) const {
-  std::size_t hash = std::hash<std::uint64_t>{}(static_cast<std::uint64_t>(key.inode));
-  hash ^= std::hash<std::uint64_t>{}(static_cast<std::uint64_t>(key.mtime_ns)) +
-          0x9e3779b97f4a7c15 + (hash << 6) + (hash >> 2);
-  hash ^= static_cast<std::size_t>(key.size) + (hash << 6) + (hash >> 2);
-  return hash ^ static_cast<std::size_t>(key.device);
-}
 
 const std::string* GzipCache::compressed(int fd, const struct stat& st) {
   if (const std::string* cached = find(st)) return cached;
@@ -37,18 +28,13 @@ const std::string* GzipCache::compressed(int fd, const struct stat& st) {
 }
 
 const std::string* GzipCache::find(const struct stat& st) {
-  auto found = entries_.find(key_of(st));
+  auto found = entries_.find(http::FileVersion::of(st));
   return found == entries_.end() ? nullptr : &found->second;
-}
-
-GzipCache::Key GzipCache::key_of(const struct stat& st) {
-  return {st.st_dev, st.st_ino, st.st_size,
-          static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
 }
 
 const std::string* GzipCache::compressed(std::string_view content, const struct stat& st) {
   if (const std::string* cached = find(st)) return cached;
-  Key key = key_of(st);
+  const http::FileVersion key = http::FileVersion::of(st);
   std::optional<std::string> gzipped = http::gzip_compress(content);
   ++compressions_;
   if (!gzipped || gzipped->size() >= content.size() || gzipped->size() > budget_) return nullptr;

@@ -1,7 +1,7 @@
 // Compressed copies of hot files, so a file is gzipped once, not per request. One cache per
 // worker (no locks); each is bounded by a byte budget and drops its oldest entries past it.
-// Entries are keyed by the file's identity (device, inode, size, mtime): a changed file is a
-// different key, so a stale copy is never served and simply ages out.
+// Entries are keyed by the file's version (http::FileVersion): a changed file is a different
+// key, so a stale copy is never served and simply ages out.
 #pragma once
 
 #include <sys/stat.h>
@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+
+#include "hybrid/http/file_version.h"
 
 namespace hybrid::server {
 
@@ -34,26 +36,13 @@ class GzipCache {
   std::uint64_t compressions() const { return compressions_; }
 
  private:
-  struct Key;
   const std::string* find(const struct stat& st);
-  static Key key_of(const struct stat& st);
-
-  struct Key {
-    dev_t device;
-    ino_t inode;
-    off_t size;
-    std::int64_t mtime_ns;
-    bool operator==(const Key&) const = default;
-  };
-  struct KeyHash {
-    std::size_t operator()(const Key& key) const;
-  };
 
   std::size_t budget_;
   std::size_t used_ = 0;
-  std::unordered_map<Key, std::string, KeyHash> entries_;
-  std::deque<Key> order_;  // oldest first
-  std::string uncached_;   // the last result for a file too recently changed to cache
+  std::unordered_map<http::FileVersion, std::string, http::FileVersionHash> entries_;
+  std::deque<http::FileVersion> order_;  // oldest first
+  std::string uncached_;                 // the last result for a file too recently changed to cache
   std::uint64_t compressions_ = 0;
 };
 

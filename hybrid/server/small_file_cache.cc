@@ -5,13 +5,13 @@
 #include <cstring>
 #include <ctime>
 
+#include "hybrid/http/file_version.h"
+
 namespace hybrid::server {
 namespace {
 
 bool same_file(const struct stat& a, const struct stat& b) {
-  return a.st_dev == b.st_dev && a.st_ino == b.st_ino && a.st_size == b.st_size &&
-         a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec &&
-         S_ISREG(b.st_mode);
+  return http::FileVersion::of(a) == http::FileVersion::of(b) && S_ISREG(b.st_mode);
 }
 
 // Bounds how long a watched entry goes without a stat: inotify misses some changes (see

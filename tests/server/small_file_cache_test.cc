@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cstddef>
 #include <ctime>
 #include <string>
 
@@ -31,8 +32,18 @@ class SmallFileCacheTest : public testing::Test {
     ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
   }
 
-  FileChoice choose(FileResponder& files, const char* target) {
-    FileChoice choice = files.choose(root_fd_, target, location_);
+  // A responder that keeps files of up to 1 KiB in its own cache of `budget` bytes.
+  struct CachedFiles {
+    CachedFiles(int root_fd, std::size_t budget, FileChangeMonitor* monitor = nullptr)
+        : cache(budget, monitor), files(root_fd, 1024) {
+      files.use_cache(&cache, 1024);
+    }
+    SmallFileCache cache;
+    FileResponder files;
+  };
+
+  FileChoice choose(CachedFiles& cached, const char* target) {
+    FileChoice choice = cached.files.choose(root_fd_, target, location_);
     if (choice.fd >= 0) ::close(choice.fd);
     return choice;
   }
@@ -44,14 +55,12 @@ class SmallFileCacheTest : public testing::Test {
 
 TEST_F(SmallFileCacheTest, SecondRequestIsServedFromMemoryWithTheSameBytes) {
   write_old("a.txt", "hello");
-  SmallFileCache cache(1 << 20);
-  FileResponder files(root_fd_, 1024);
-  files.use_cache(&cache, 1024);
-  FileChoice first = choose(files, "/a.txt");
+  CachedFiles cached(root_fd_, 1 << 20);
+  FileChoice first = choose(cached, "/a.txt");
   ASSERT_EQ(first.status, http::Status::kOk);
   ASSERT_NE(first.content, nullptr);
   EXPECT_EQ(*first.content, "hello");
-  FileChoice second = choose(files, "/a.txt");
+  FileChoice second = choose(cached, "/a.txt");
   ASSERT_NE(second.content, nullptr);
   EXPECT_EQ(second.content, first.content);  // the same cache entry
   EXPECT_EQ(second.fd, -1);
@@ -59,37 +68,32 @@ TEST_F(SmallFileCacheTest, SecondRequestIsServedFromMemoryWithTheSameBytes) {
 
 TEST_F(SmallFileCacheTest, AChangedFileIsNeverServedStale) {
   write_old("a.txt", "hello");
-  SmallFileCache cache(1 << 20);
-  FileResponder files(root_fd_, 1024);
-  files.use_cache(&cache, 1024);
-  ASSERT_NE(choose(files, "/a.txt").content, nullptr);
+  CachedFiles cached(root_fd_, 1 << 20);
+  ASSERT_NE(choose(cached, "/a.txt").content, nullptr);
   write_old("a.txt", "HELLO", 1800);  // same size, a different mtime
-  FileChoice after = choose(files, "/a.txt");
+  FileChoice after = choose(cached, "/a.txt");
   ASSERT_NE(after.content, nullptr);
   EXPECT_EQ(*after.content, "HELLO");
   ASSERT_EQ(::unlink((dir_.path() / "a.txt").c_str()), 0);
-  EXPECT_EQ(choose(files, "/a.txt").status, http::Status::kNotFound);
+  EXPECT_EQ(choose(cached, "/a.txt").status, http::Status::kNotFound);
 }
 
 TEST_F(SmallFileCacheTest, DirectoryIndexIsCachedUnderTheRequestPath) {
   write_old("d/index.html", "<p>index</p>");
-  SmallFileCache cache(1 << 20);
-  FileResponder files(root_fd_, 1024);
-  files.use_cache(&cache, 1024);
-  ASSERT_NE(choose(files, "/d/").content, nullptr);
-  FileChoice again = choose(files, "/d/");
+  CachedFiles cached(root_fd_, 1 << 20);
+  ASSERT_NE(choose(cached, "/d/").content, nullptr);
+  FileChoice again = choose(cached, "/d/");
   ASSERT_NE(again.content, nullptr);
   EXPECT_EQ(*again.content, "<p>index</p>");
   EXPECT_EQ(again.content_type, "text/html; charset=utf-8");
-  EXPECT_EQ(choose(files, "/d").status, http::Status::kMovedPermanently);  // not the same key
+  EXPECT_EQ(choose(cached, "/d").status,
+            http::Status::kMovedPermanently);  // not the same key
 }
 
 TEST_F(SmallFileCacheTest, FilesChangedInTheLastSecondsAreNotCached) {
   dir_.write("fresh.txt", "just written");
-  SmallFileCache cache(1 << 20);
-  FileResponder files(root_fd_, 1024);
-  files.use_cache(&cache, 1024);
-  FileChoice choice = files.choose(root_fd_, "/fresh.txt", location_);
+  CachedFiles cached(root_fd_, 1 << 20);
+  FileChoice choice = cached.files.choose(root_fd_, "/fresh.txt", location_);
   EXPECT_EQ(choice.status, http::Status::kOk);
   EXPECT_EQ(choice.content, nullptr);  // served from the fd
   EXPECT_GE(choice.fd, 0);
@@ -99,31 +103,27 @@ TEST_F(SmallFileCacheTest, FilesChangedInTheLastSecondsAreNotCached) {
 TEST_F(SmallFileCacheTest, LargerFilesAndOverBudgetEntriesStayOnDisk) {
   write_old("big.txt", std::string(2048, 'x'));
   write_old("small.txt", "s");
-  SmallFileCache cache(64);  // too small for any entry with its bookkeeping
-  FileResponder files(root_fd_, 1024);
-  files.use_cache(&cache, 1024);
-  EXPECT_EQ(choose(files, "/big.txt").content, nullptr);    // over the per-file limit
-  EXPECT_EQ(choose(files, "/small.txt").content, nullptr);  // over the budget
+  CachedFiles cached(root_fd_, 64);  // too small for any entry with its bookkeeping
+  EXPECT_EQ(choose(cached, "/big.txt").content, nullptr);    // over the per-file limit
+  EXPECT_EQ(choose(cached, "/small.txt").content, nullptr);  // over the budget
 }
 
 TEST_F(SmallFileCacheTest, AWatchedEntryIsRevalidatedOnlyAfterTheMonitorSawAChange) {
   write_old("w.txt", "watched");
   FileChangeMonitor monitor;
   ASSERT_TRUE(monitor.enabled());
-  SmallFileCache cache(1 << 20, &monitor);
-  FileResponder files(root_fd_, 1024);
-  files.use_cache(&cache, 1024);
-  ASSERT_NE(choose(files, "/w.txt").content, nullptr);
+  CachedFiles cached(root_fd_, 1 << 20, &monitor);
+  ASSERT_NE(choose(cached, "/w.txt").content, nullptr);
 
   write_old("w.txt", "WATCHED", 1800);  // same size, another mtime
   // Until the reactor hands the monitor its events, a hit takes no stat: the old snapshot
   // (which proves the hit skipped the stat; within the one-second recheck bound).
-  FileChoice unseen = choose(files, "/w.txt");
+  FileChoice unseen = choose(cached, "/w.txt");
   ASSERT_NE(unseen.content, nullptr);
   EXPECT_EQ(*unseen.content, "watched");
 
   monitor.on_readable();
-  FileChoice seen = choose(files, "/w.txt");
+  FileChoice seen = choose(cached, "/w.txt");
   ASSERT_NE(seen.content, nullptr);
   EXPECT_EQ(*seen.content, "WATCHED");
 }
@@ -132,13 +132,11 @@ TEST_F(SmallFileCacheTest, AWatchedEntryIsStillStatAtLeastOnceASecond) {
   write_old("w.txt", "watched");
   FileChangeMonitor monitor;
   ASSERT_TRUE(monitor.enabled());
-  SmallFileCache cache(1 << 20, &monitor);
-  FileResponder files(root_fd_, 1024);
-  files.use_cache(&cache, 1024);
-  ASSERT_NE(choose(files, "/w.txt").content, nullptr);
+  CachedFiles cached(root_fd_, 1 << 20, &monitor);
+  ASSERT_NE(choose(cached, "/w.txt").content, nullptr);
   write_old("w.txt", "WATCHED", 1800);  // as if inotify had missed it: on_readable() never runs
   ::usleep(1'100'000);
-  FileChoice later = choose(files, "/w.txt");
+  FileChoice later = choose(cached, "/w.txt");
   ASSERT_NE(later.content, nullptr);
   EXPECT_EQ(*later.content, "WATCHED");
 }
@@ -147,12 +145,10 @@ TEST_F(SmallFileCacheTest, FilesWithOtherHardLinksAreStatOnEveryHit) {
   write_old("linked.txt", "linked");
   ASSERT_EQ(::link((dir_.path() / "linked.txt").c_str(), (dir_.path() / "other.txt").c_str()), 0);
   FileChangeMonitor monitor;
-  SmallFileCache cache(1 << 20, &monitor);
-  FileResponder files(root_fd_, 1024);
-  files.use_cache(&cache, 1024);
-  ASSERT_NE(choose(files, "/linked.txt").content, nullptr);
+  CachedFiles cached(root_fd_, 1 << 20, &monitor);
+  ASSERT_NE(choose(cached, "/linked.txt").content, nullptr);
   write_old("linked.txt", "LINKED", 1800);  // rewritten in place: both names see it
-  FileChoice after = choose(files, "/linked.txt");
+  FileChoice after = choose(cached, "/linked.txt");
   ASSERT_NE(after.content, nullptr);
   EXPECT_EQ(*after.content, "LINKED");
 }

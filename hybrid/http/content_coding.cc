@@ -69,14 +69,7 @@ constexpr int effective(int named, int any) {
   return any != kUnnamed ? any : 0;
 }
 
-}  // namespace
-
-std::optional<Coding> choose_coding(std::optional<std::string_view> accept_encoding,
-                                    AvailableCodings available) {
-  if (!accept_encoding) return Coding::kIdentity;
-
-  Weights weights;
-  std::string_view list = *accept_encoding;
+void record_list(std::string_view list, Weights& weights) {
   while (true) {
     const std::size_t comma = list.find(',');
     const std::string_view element = trim_ows(list.substr(0, comma));
@@ -84,7 +77,9 @@ std::optional<Coding> choose_coding(std::optional<std::string_view> accept_encod
     if (comma == std::string_view::npos) break;
     list.remove_prefix(comma + 1);
   }
+}
 
+std::optional<Coding> choose(const Weights& weights, AvailableCodings available) {
   // identity neither named nor covered by "*" is acceptable (§12.5.3) but ranks below every
   // acceptable coding: weight 1 ties with q=0.001, and ties go to the coding.
   const int identity = weights.identity != kUnnamed ? weights.identity
@@ -102,6 +97,28 @@ std::optional<Coding> choose_coding(std::optional<std::string_view> accept_encod
   }
   if (best_weight == 0) return std::nullopt;  // q=0 is "not acceptable" (§12.4.2)
   return best;
+}
+
+}  // namespace
+
+std::optional<Coding> choose_coding(std::optional<std::string_view> accept_encoding,
+                                    AvailableCodings available) {
+  if (!accept_encoding) return Coding::kIdentity;
+  Weights weights;
+  record_list(*accept_encoding, weights);
+  return choose(weights, available);
+}
+
+std::optional<Coding> choose_coding(const Request& request, AvailableCodings available) {
+  Weights weights;
+  bool present = false;
+  for (const Header& header : request.headers()) {
+    if (!iequals(header.name, "Accept-Encoding")) continue;
+    present = true;
+    record_list(header.value, weights);
+  }
+  if (!present) return Coding::kIdentity;
+  return choose(weights, available);
 }
 
 std::string_view coding_token(Coding coding) {

@@ -5,6 +5,8 @@
 #include <optional>
 #include <string_view>
 
+#include "hybrid/http/request.h"
+
 namespace hybrid::http {
 
 enum class Coding : unsigned char { kIdentity, kGzip, kBrotli };
@@ -34,6 +36,10 @@ struct AvailableCodings {
 // precompressed variant exists.
 std::optional<Coding> choose_coding(std::optional<std::string_view> accept_encoding,
                                     AvailableCodings available);
+
+// The same for every Accept-Encoding line of `request`, read as one list in their order (a field
+// sent on several lines is the comma-joined list of their values, RFC 9110 §5.3).
+std::optional<Coding> choose_coding(const Request& request, AvailableCodings available);
 
 // The Content-Encoding value: "br", "gzip", or "" for identity (no header is sent).
 std::string_view coding_token(Coding coding);

@@ -222,8 +222,8 @@ RequestWorker::Answer RequestWorker::respond_file(Connection& connection,
     // Vary goes on every response of a resource that has variants, whichever one is sent.
     varies = brotli >= 0 || gzip >= 0;
     if (varies) {
-      coding = http::choose_coding(request.find_header("Accept-Encoding"), {brotli >= 0, gzip >= 0})
-                   .value_or(http::Coding::kIdentity);
+      coding =
+          http::choose_coding(request, {brotli >= 0, gzip >= 0}).value_or(http::Coding::kIdentity);
       int chosen = coding == http::Coding::kBrotli ? brotli
                    : coding == http::Coding::kGzip ? gzip
                                                    : -1;
@@ -244,8 +244,7 @@ RequestWorker::Answer RequestWorker::respond_file(Connection& connection,
       st.st_size <= static_cast<off_t>(GzipCache::kMaxSource) &&
       http::is_compressible_type(file.content_type)) {
     varies = true;
-    if (http::choose_coding(request.find_header("Accept-Encoding"), {false, true}) ==
-        http::Coding::kGzip) {
+    if (http::choose_coding(request, {false, true}) == http::Coding::kGzip) {
       const std::string* gzipped =
           memory_body ? gzip_->compressed(*memory_body, st) : gzip_->compressed(fd, st);
       if (gzipped) {

@@ -693,6 +693,16 @@ TEST_F(SemanticsTest, AcceptEncodingSelectsThePrecompressedSibling_Rfc9110_12_5_
   }
 }
 
+TEST_F(SemanticsTest, AcceptEncodingOnSeveralLinesIsOneList_Rfc9110_5_3) {
+  // The first line alone refuses brotli and names nothing else (identity); the second adds gzip.
+  const auto response =
+      framed(make_request("GET", "/a.js", "Accept-Encoding: br;q=0\r\nAccept-Encoding: gzip\r\n"));
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, kGzip);
+  EXPECT_EQ(response->header("Content-Encoding"), "gzip");
+}
+
 TEST_F(SemanticsTest, EachEncodingHasItsOwnStrongEtag_Rfc9110_8_8_3) {
   const std::string identity = etag_of("/a.js");
   const std::string brotli = etag_of("/a.js", "Accept-Encoding: br\r\n");

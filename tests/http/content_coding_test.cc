@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <optional>
 #include <string>
+
+#include "hybrid/http/request_parser.h"
 
 namespace hybrid::http {
 namespace {
@@ -132,6 +135,40 @@ TEST(CodingNames, SuffixesNamePrecompressedSiblings) {
   EXPECT_EQ(coding_suffix(Coding::kIdentity), "");
   EXPECT_EQ(coding_suffix(Coding::kGzip), ".gz");
   EXPECT_EQ(coding_suffix(Coding::kBrotli), ".br");
+}
+
+// Parses `head` (kept alive by the caller) into a heap Request: its header slots are large.
+std::unique_ptr<Request> parsed(const std::string& head) {
+  auto request = std::make_unique<Request>();
+  EXPECT_EQ(parse_request(head, *request).status, ParseStatus::kComplete) << head;
+  return request;
+}
+
+TEST(ChooseCodingTest, SeveralAcceptEncodingLinesAreOneListInTheirOrder) {
+  const std::string refusal_then_gzip =
+      "GET / HTTP/1.1\r\nHost: a\r\nAccept-Encoding: br;q=0\r\naccept-encoding: gzip\r\n\r\n";
+  EXPECT_EQ(describe(choose_coding(*parsed(refusal_then_gzip), kBoth)), "gzip");
+
+  // Only the second line names a coding: the first line alone would give identity.
+  const std::string identity_then_br =
+      "GET / HTTP/1.1\r\nHost: a\r\nAccept-Encoding: identity\r\nAccept-Encoding: br\r\n\r\n";
+  EXPECT_EQ(describe(choose_coding(*parsed(identity_then_br), kBoth)), "br");
+
+  // The first entry for a coding counts, across lines as within one.
+  const std::string gzip_twice =
+      "GET / HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip;q=0\r\nAccept-Encoding: gzip\r\n\r\n";
+  EXPECT_EQ(describe(choose_coding(*parsed(gzip_twice), kGzipOnly)), "identity");
+}
+
+TEST(ChooseCodingTest, ARequestWithoutAcceptEncodingGetsIdentityLikeAMissingValue) {
+  const std::string head = "GET / HTTP/1.1\r\nHost: a\r\nAccept: */*\r\n\r\n";
+  EXPECT_EQ(describe(choose_coding(*parsed(head), kBoth)), "identity");
+  EXPECT_EQ(describe(choose_coding(std::nullopt, kBoth)), "identity");
+  // One line behaves exactly as its value does.
+  const std::string one_line =
+      "GET / HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip, br;q=0.5\r\n\r\n";
+  EXPECT_EQ(describe(choose_coding(*parsed(one_line), kBoth)),
+            describe(choose_coding(std::string_view("gzip, br;q=0.5"), kBoth)));
 }
 
 }  // namespace

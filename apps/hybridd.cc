@@ -18,14 +18,14 @@ namespace {
 using hybrid::server::ServerOptions;
 
 void add_seconds_option(CLI::App& app, const char* name, std::chrono::milliseconds& target,
-                        const char* help) {
+                        const char* help, double minimum = 0.001) {
   app.add_option_function<double>(
          name,
          [&target](double seconds) {
            target = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
          },
          help)
-      ->check(CLI::Range(0.001, 86400.0))
+      ->check(CLI::Range(minimum, 86400.0))
       ->default_str(std::to_string(target.count() / 1000));
 }
 
@@ -104,6 +104,10 @@ int main(int argc, char** argv) {
                      "Seconds to receive a whole request body (bodies are read and discarded)");
   add_seconds_option(app, "--send-timeout", options.send_timeout,
                      "Seconds a response may make no progress before the connection closes");
+  add_seconds_option(app, "--lingering-timeout", options.lingering_timeout,
+                     "Seconds a closing connection keeps reading what the client still sends, "
+                     "so a reset does not destroy the response (0: close at once)",
+                     0.0);
   add_seconds_option(app, "--drain-timeout", options.drain_timeout,
                      "Seconds in-flight responses get after SIGINT/SIGTERM");
 

@@ -41,7 +41,8 @@ enum class Outcome : unsigned char {
   kIdle,       // every response written; keep reading
   kWantWrite,  // output pending (bytes and/or a file range); finish it on EPOLLOUT
   kWriteMore,  // output pending, the socket still takes more: continue in the write rotation
-  kClose,      // close now (response done and not keep-alive, or the peer is gone)
+  kClose,      // every response written, no more wanted: close (lingering if need be)
+  kAbort,      // the output failed (the peer is gone): close at once
 };
 
 // Where the reactor has parked a connection it owns.
@@ -51,6 +52,11 @@ enum class Phase : unsigned char {
   kQueued,      // a complete request waits for room in the job queue
   kWithWorker,  // a worker owns it
   kWriting,     // the reactor finishes output a worker could not
+  // The closing response is out and the socket shut for writing; what the client still sends is
+  // read and dropped until it closes too or the lingering timeout ends. Closing with unread data
+  // would make the kernel send a reset, which can destroy the response before the client reads
+  // it (nginx's lingering_close, Apache's lingering close).
+  kLingering,
 };
 
 // What frame_next() does with a complete request head.
@@ -100,6 +106,9 @@ struct Connection final : reactor::EventHandler {
   off_t file_offset = 0;
   std::uint64_t file_remaining = 0;
   bool close_after_output = false;
+  // Set by the worker: the client may still send bytes of the request just answered (a body
+  // that will not be read, or a stream it could not frame), so closing must linger.
+  bool request_bytes_unread = false;
 
   // A multipart/byteranges body: after the above, each part's head bytes and then its range of
   // file_fd go out in order (the tail is a part with an empty range). Empty for other responses.

@@ -101,7 +101,7 @@ void RequestWorker::serve(Connection& connection) {
 
   switch (flushed) {
     case FlushResult::kFailed:
-      connection.outcome = Outcome::kClose;
+      connection.outcome = Outcome::kAbort;
       break;
     case FlushResult::kBlocked:
     case FlushResult::kYielded:
@@ -116,6 +116,9 @@ void RequestWorker::serve(Connection& connection) {
 }
 
 RequestWorker::Answer RequestWorker::respond(Connection& connection, Frame frame) {
+  // Until the body is known to be absent or to be skipped, the client may send bytes nobody
+  // reads: a close must linger.
+  connection.request_bytes_unread = true;
   if (frame == Frame::kError) {
     // A request we could not frame leaves the stream in an unknown state: answer and close.
     return respond_error(connection.frame_error, false, false);
@@ -133,6 +136,7 @@ RequestWorker::Answer RequestWorker::respond(Connection& connection, Frame frame
 
   // The body (RFC 9112 §6): framed now, skipped after the answer, never taken for a request.
   const http::BodyFraming framing = http::body_framing(request);
+  if (framing.kind == http::BodyKind::kNone) connection.request_bytes_unread = false;
   const http::Expectation expectation = http::expectation(request);
   if (expectation == http::Expectation::kUnsupported) {
     return respond_error(http::Status::kExpectationFailed, false, head_only);  // RFC 9110 §10.1.1
@@ -151,7 +155,10 @@ RequestWorker::Answer RequestWorker::respond(Connection& connection, Frame frame
         batch_size_ += kContinue.size();
       }
     }
-    if (keep_alive) connection.body.emplace(body);
+    if (keep_alive) {
+      connection.body.emplace(body);
+      connection.request_bytes_unread = false;
+    }
   }
 
   if (verdict != http::Status::kOk) return respond_error(verdict, keep_alive, head_only);

@@ -38,7 +38,11 @@ struct ServerOptions {
   std::chrono::milliseconds header_timeout{30'000};     // to receive a complete request head
   std::chrono::milliseconds body_timeout{30'000};       // to receive a request body we skip
   std::chrono::milliseconds send_timeout{60'000};       // without any progress writing
-  std::chrono::milliseconds drain_timeout{10'000};      // after stop(), for in-flight responses
+  // After a closing response while the client may still be sending (an unread body, a stream
+  // that could not be framed): how long its bytes are read and dropped, so the close does not
+  // reset the connection before the client has read the response. 0: close at once.
+  std::chrono::milliseconds lingering_timeout{5'000};
+  std::chrono::milliseconds drain_timeout{10'000};  // after stop(), for in-flight responses
 
   // Combined-format access log: empty for none, "-" for standard output, else a file appended to.
   std::filesystem::path access_log;

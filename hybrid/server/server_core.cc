@@ -88,7 +88,8 @@ ServerCore::ServerCore(ServerOptions options)
       keepalive_timeouts_(options_.keepalive_timeout.count()),
       header_timeouts_(options_.header_timeout.count()),
       body_timeouts_(options_.body_timeout.count()),
-      send_timeouts_(options_.send_timeout.count()) {
+      send_timeouts_(options_.send_timeout.count()),
+      lingering_timeouts_(options_.lingering_timeout.count()) {
   validate(options_);
   // sendfile(2) has no MSG_NOSIGNAL: a peer that vanished mid-body would kill the process with
   // SIGPIPE. Ignore it unless the embedding program installed its own handler.
@@ -276,6 +277,7 @@ int ServerCore::poll_timeout_ms() const {
   consider(header_timeouts_.next_deadline());
   consider(body_timeouts_.next_deadline());
   consider(send_timeouts_.next_deadline());
+  consider(lingering_timeouts_.next_deadline());
   if (!accepting_ && !draining_.load(std::memory_order_relaxed)) consider(accept_resume_at_);
   if (draining_.load(std::memory_order_relaxed)) consider(drain_deadline_);
   if (options_.vhosts.empty()) consider(root_check_at_);
@@ -383,6 +385,13 @@ void ServerCore::on_connection_events(Connection& connection, std::uint32_t even
       return;
     case Phase::kReading:
       read_and_frame(connection);
+      return;
+    case Phase::kLingering:
+      if (events & (EPOLLHUP | EPOLLERR)) {
+        close_connection(connection);
+      } else if (events & (EPOLLIN | EPOLLRDHUP)) {
+        discard_input(connection);
+      }
       return;
   }
 }
@@ -547,6 +556,9 @@ void ServerCore::on_completed(Connection& connection) {
   connection.phase = Phase::kReading;
   switch (connection.outcome) {
     case Outcome::kClose:
+      close_after_response(connection);
+      return;
+    case Outcome::kAbort:
       close_connection(connection);
       return;
     case Outcome::kWantWrite:
@@ -600,7 +612,7 @@ void ServerCore::continue_writing(Connection& connection) {
     case FlushResult::kDone:
       reactor::TimeoutList::unlink(connection.timeout);
       if (connection.close_after_output) {
-        close_connection(connection);
+        close_after_response(connection);
       } else {
         after_response(connection);
       }
@@ -686,7 +698,7 @@ void ServerCore::close_connection(Connection& connection) {
   ::close(connection.fd);
   connection.fd = -1;
   connection.frame = Frame::kNeedMore;
-  connection.close_after_output = false;
+  connection.close_after_output = connection.request_bytes_unread = false;
   connection.peer_closed = connection.readable_pending = connection.writable_pending = false;
   connection.outcome = Outcome::kIdle;
   connection.phase = Phase::kFree;
@@ -694,10 +706,43 @@ void ServerCore::close_connection(Connection& connection) {
   open_.fetch_sub(1, std::memory_order_relaxed);
 }
 
+void ServerCore::close_after_response(Connection& connection) {
+  const bool client_may_send = connection.request_bytes_unread ||
+                               connection.has_unanswered_input() || connection.input_maybe_more ||
+                               connection.readable_pending;
+  if (!client_may_send || connection.peer_closed || options_.lingering_timeout.count() == 0 ||
+      draining_.load(std::memory_order_relaxed) || ::shutdown(connection.fd, SHUT_WR) != 0) {
+    close_connection(connection);
+    return;
+  }
+  // The FIN follows the response; from here on the connection only reads, into a shared buffer.
+  connection.clear_output();
+  connection.body.reset();
+  release_input_buffer(connection);
+  connection.phase = Phase::kLingering;
+  lingering_timeouts_.arm(connection.timeout, loop_.now());
+  discard_input(connection);  // edge-triggered: bytes already here are not reported again
+}
+
+void ServerCore::discard_input(Connection& connection) {
+  // A bounded share per call, so a client that keeps sending cannot hold the reactor; the
+  // re-registration below makes epoll report the rest in a later round.
+  constexpr int kReadsPerTurn = 64;
+  for (int reads = 0; reads < kReadsPerTurn; ++reads) {
+    ssize_t got = ::recv(connection.fd, discarded_.data(), discarded_.size(), 0);
+    if (got > 0) continue;
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    close_connection(connection);  // the client closed its side too (0), or reset
+    return;
+  }
+  if (loop_.modify(connection.fd, kConnectionEvents, connection) != 0) close_connection(connection);
+}
+
 void ServerCore::expire_timeouts() {
   reactor::MonotonicMs now = loop_.now();
-  for (reactor::TimeoutList* list :
-       {&keepalive_timeouts_, &header_timeouts_, &body_timeouts_, &send_timeouts_}) {
+  for (reactor::TimeoutList* list : {&keepalive_timeouts_, &header_timeouts_, &body_timeouts_,
+                                     &send_timeouts_, &lingering_timeouts_}) {
     while (reactor::TimeoutNode* node = list->pop_expired(now)) {
       close_connection(*static_cast<Connection*>(node->owner));
     }
@@ -711,7 +756,8 @@ void ServerCore::begin_drain() {
   accepting_ = false;
   listener_->close();  // new connection attempts are refused from here on
   for (auto& connection : connections_) {
-    if (connection->phase == Phase::kReading) close_connection(*connection);
+    Phase phase = connection->phase;
+    if (phase == Phase::kReading || phase == Phase::kLingering) close_connection(*connection);
   }
 }
 

@@ -3,6 +3,7 @@
 // on_job() (workers) and request_stop() (any thread).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -70,6 +71,10 @@ class ServerCore final : public reactor::EventHandler {
   bool ensure_input_buffer(Connection& connection);
   void release_input_buffer(Connection& connection);
   void close_connection(Connection& connection);
+  // After the last response: closes, or lingers (Phase::kLingering) while the client may still
+  // be sending.
+  void close_after_response(Connection& connection);
+  void discard_input(Connection& connection);
   // The backlog and the write rotation: FIFO lists linked through Connection::next_queued.
   static void append_to(Connection*& head, Connection*& tail, Connection& connection);
   static void unlink_from(Connection*& head, Connection*& tail, Connection& connection);
@@ -144,6 +149,8 @@ class ServerCore final : public reactor::EventHandler {
   reactor::TimeoutList header_timeouts_;
   reactor::TimeoutList body_timeouts_;
   reactor::TimeoutList send_timeouts_;
+  reactor::TimeoutList lingering_timeouts_;
+  std::array<char, 16384> discarded_{};  // what lingering connections read goes here
 
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> draining_{false};  // read by workers: responses close their connection

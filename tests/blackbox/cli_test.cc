@@ -8,6 +8,7 @@
 #include <cctype>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -116,6 +117,22 @@ TEST(CliTest, InvalidPortFails) {
     const RunResult result = run_hybridd(
         {"--root", dir.path().string(), "--port", port, "--bind", "127.0.0.1"}, kFailFast);
     expect_startup_failure(result);
+  }
+}
+
+TEST(CliTest, TimeoutsOutOfRangeFail) {
+  TempDir dir;
+  const std::vector<std::pair<const char*, const char*>> cases = {
+      {"--send-timeout", "0"},         {"--keepalive-timeout", "-1"}, {"--lingering-timeout", "-1"},
+      {"--lingering-timeout", "soon"}, {"--drain-timeout", "86401"},
+  };
+  for (const auto& [flag, value] : cases) {
+    SCOPED_TRACE(std::string(flag) + " " + value);
+    const RunResult result = run_hybridd(
+        {"--root", dir.path().string(), flag, value, "--port", "0", "--bind", "127.0.0.1"},
+        kFailFast);
+    expect_startup_failure(result);
+    EXPECT_NE(result.output.find(flag), std::string::npos) << result.output;
   }
 }
 

@@ -401,6 +401,95 @@ TEST_F(ServerTest, IncompleteHeadIsClosedAfterTheHeaderTimeout) {
   EXPECT_TRUE(running.stop_and_join());
 }
 
+// ---- lingering close ----
+
+// A POST announcing a body over the 100-byte limit: answered 413, the body never read.
+const std::string kRefusedUpload =
+    "POST /f.txt HTTP/1.1\r\nHost: test\r\nContent-Length: 10000000\r\n\r\n";
+
+ServerOptions lingering_options(const test::TempDir& root, std::chrono::milliseconds linger) {
+  ServerOptions options = test_options(root);
+  options.max_body_bytes = 100;
+  options.lingering_timeout = linger;
+  options.drain_timeout = std::chrono::minutes(10);  // never what ends a test
+  return options;
+}
+
+// Reads and drops until the server ends the stream: true for a clean end (FIN), false for a
+// reset or nothing within the deadline.
+bool ends_cleanly(int fd) {
+  const auto deadline = Clock::now() + kDeadline;
+  char buffer[16384];
+  while (Clock::now() < deadline) {
+    struct pollfd readable {
+      fd, POLLIN, 0
+    };
+    if (::poll(&readable, 1, 100) <= 0) continue;
+    ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
+    if (got == 0) return true;
+    if (got < 0) return false;
+  }
+  return false;
+}
+
+TEST_F(ServerTest, RefusedUploadIsReadOnUntilTheClientClosesSoNoResetFollowsThe413) {
+  root_.write("f.txt", "f");
+  RunningServer running(lingering_options(root_, std::chrono::minutes(10)));
+  test::TestClient client("127.0.0.1", running.port());
+  ASSERT_TRUE(client.send(kRefusedUpload));
+  auto response = client.read_response(false, std::chrono::seconds(10));
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 413);
+  EXPECT_EQ(response->header("connection"), "close");
+  // The client goes on uploading, as browsers do. A close with these bytes unread would answer
+  // them with a reset (and a failed send here); the server reads and drops them instead.
+  const std::string chunk(64 * 1024, 'u');
+  for (int i = 0; i < 64; ++i) ASSERT_TRUE(client.send(chunk)) << "send " << i << ": reset";
+  EXPECT_EQ(running.server().stats().connections_open, 1u);
+  ASSERT_EQ(::shutdown(client.fd(), SHUT_WR), 0);
+  EXPECT_TRUE(ends_cleanly(client.fd()));
+  EXPECT_TRUE(eventually([&] { return running.server().stats().connections_open == 0; }));
+  EXPECT_TRUE(running.stop_and_join());
+}
+
+TEST_F(ServerTest, LingeringEndsAtTheLingeringTimeout) {
+  root_.write("f.txt", "f");
+  RunningServer running(lingering_options(root_, std::chrono::milliseconds(1000)));
+  test::TestClient client("127.0.0.1", running.port());
+  ASSERT_TRUE(client.send(kRefusedUpload));
+  ASSERT_TRUE(client.read_response(false, std::chrono::seconds(10)).has_value());
+  // The client neither sends nor closes: the server still holds the connection for a while...
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(running.server().stats().connections_open, 1u);
+  // ...and not for longer than its lingering timeout.
+  EXPECT_TRUE(eventually([&] { return running.server().stats().connections_open == 0; }));
+  EXPECT_TRUE(running.stop_and_join());
+}
+
+TEST_F(ServerTest, AClosingResponseWithNothingUnreadClosesAtOnce) {
+  // Lingering costs a syscall and an event per connection: only when the client may send more.
+  root_.write("f.txt", "f");
+  RunningServer running(lingering_options(root_, std::chrono::minutes(10)));
+  test::TestClient client("127.0.0.1", running.port());
+  auto response = client.request(test::make_request("GET", "/f.txt", "Connection: close\r\n"));
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 200);
+  // The client keeps its side open: the server must not wait for it.
+  EXPECT_TRUE(eventually([&] { return running.server().stats().connections_open == 0; }));
+  EXPECT_TRUE(running.stop_and_join());
+}
+
+TEST_F(ServerTest, StopClosesALingeringConnectionWithoutWaitingForIt) {
+  root_.write("f.txt", "f");
+  RunningServer running(lingering_options(root_, std::chrono::minutes(10)));
+  test::TestClient client("127.0.0.1", running.port());
+  ASSERT_TRUE(client.send(kRefusedUpload));
+  ASSERT_TRUE(client.read_response(false, std::chrono::seconds(10)).has_value());
+  EXPECT_EQ(running.server().stats().connections_open, 1u);
+  // Both the lingering and the drain timeout are minutes; stop_and_join() allows 20 s.
+  EXPECT_TRUE(running.stop_and_join());
+}
+
 TEST_F(ServerTest, AcceptingPausesAtMaxConnectionsAndResumes) {
   root_.write("f.txt", "f");
   ServerOptions options = test_options(root_);

@@ -68,11 +68,12 @@ enum class HeadParse : unsigned char { kFull, kBoundsOnly };
 enum class FlushResult : unsigned char { kDone, kBlocked, kYielded, kFailed };
 
 // Bytes one connection may send per turn, heads included, and file bytes per sendfile call.
-// Measured on loopback, 1 MiB responses at 10 connections (benches/RESULTS.md): turns of
-// 128-192 KiB cost ~170 µs of server CPU per response, 256 KiB ~195 µs. Counting only file
-// bytes (the head rode on top of the first turn) cost 230-250 µs at 256 KiB, ~490 µs at 128 KiB
-// or 1 MiB.
-constexpr std::uint64_t kWriteTurnBytes = 192 * 1024;
+// Measured on loopback, 1 MiB responses at 10 connections, server CPU per response (medians,
+// benches/RESULTS.md): 128 KiB ~170 µs, 160-192 KiB ~180-190 µs, 256 KiB ~195 µs, but 112 KiB
+// ~255 µs and 96 KiB ~370 µs (128 KiB is two full 64 KiB GSO segments; why the cost jumps below
+// it is not understood). Counting only file bytes (the head rode on top of the first turn)
+// cost 230-250 µs at 256 KiB, ~490 µs at 128 KiB or 1 MiB.
+constexpr std::uint64_t kWriteTurnBytes = 128 * 1024;
 constexpr std::uint64_t kUnlimitedTurn = ~std::uint64_t{0};
 
 struct Connection final : reactor::EventHandler {

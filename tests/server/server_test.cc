@@ -415,6 +415,15 @@ ServerOptions lingering_options(const test::TempDir& root, std::chrono::millisec
   return options;
 }
 
+// Sends kRefusedUpload and reads its closing 413; the server then lingers on the connection.
+void refuse_upload(test::TestClient& client) {
+  ASSERT_TRUE(client.send(kRefusedUpload));
+  auto response = client.read_response(false, std::chrono::seconds(10));
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 413);
+  EXPECT_EQ(response->header("connection"), "close");
+}
+
 // Reads and drops until the server ends the stream: true for a clean end (FIN), false for a
 // reset or nothing within the deadline.
 bool ends_cleanly(int fd) {
@@ -436,11 +445,7 @@ TEST_F(ServerTest, RefusedUploadIsReadOnUntilTheClientClosesSoNoResetFollowsThe4
   root_.write("f.txt", "f");
   RunningServer running(lingering_options(root_, std::chrono::minutes(10)));
   test::TestClient client("127.0.0.1", running.port());
-  ASSERT_TRUE(client.send(kRefusedUpload));
-  auto response = client.read_response(false, std::chrono::seconds(10));
-  ASSERT_TRUE(response.has_value());
-  EXPECT_EQ(response->status, 413);
-  EXPECT_EQ(response->header("connection"), "close");
+  ASSERT_NO_FATAL_FAILURE(refuse_upload(client));
   // The client goes on uploading, as browsers do. A close with these bytes unread would answer
   // them with a reset (and a failed send here); the server reads and drops them instead.
   const std::string chunk(64 * 1024, 'u');
@@ -456,8 +461,7 @@ TEST_F(ServerTest, LingeringEndsAtTheLingeringTimeout) {
   root_.write("f.txt", "f");
   RunningServer running(lingering_options(root_, std::chrono::milliseconds(1000)));
   test::TestClient client("127.0.0.1", running.port());
-  ASSERT_TRUE(client.send(kRefusedUpload));
-  ASSERT_TRUE(client.read_response(false, std::chrono::seconds(10)).has_value());
+  ASSERT_NO_FATAL_FAILURE(refuse_upload(client));
   // The client neither sends nor closes: the server still holds the connection for a while...
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_EQ(running.server().stats().connections_open, 1u);
@@ -483,8 +487,7 @@ TEST_F(ServerTest, StopClosesALingeringConnectionWithoutWaitingForIt) {
   root_.write("f.txt", "f");
   RunningServer running(lingering_options(root_, std::chrono::minutes(10)));
   test::TestClient client("127.0.0.1", running.port());
-  ASSERT_TRUE(client.send(kRefusedUpload));
-  ASSERT_TRUE(client.read_response(false, std::chrono::seconds(10)).has_value());
+  ASSERT_NO_FATAL_FAILURE(refuse_upload(client));
   EXPECT_EQ(running.server().stats().connections_open, 1u);
   // Both the lingering and the drain timeout are minutes; stop_and_join() allows 20 s.
   EXPECT_TRUE(running.stop_and_join());

@@ -1,14 +1,22 @@
-// hybrid's embedding API: a static HTTP/1.1 server in a few lines.
+// hybrid's embedding API: an HTTP/1.1 server for a service's handlers and static files.
+// Public, stable API (installed), with handler.h.
 //
 //   hybrid::server::ServerOptions options;
-//   options.root = "./html";
+//   options.root = "./html";                   // static files for whatever no route matches
 //   options.port = 8080;
-//   hybrid::server::Server server(options);   // binds and opens the root, or throws
-//   std::jthread stopper([&] { wait_for_shutdown(); server.stop(); });
-//   server.run();                              // serves until stop(), then drains
+//   hybrid::server::Server server(options);    // binds and opens the root, or throws
+//   server.handle("GET /api/hello", [](hybrid::server::Request&) {
+//     return hybrid::server::Response::json(R"({"hello":"world"})");
+//   });
+//   server.run_until_signal();                 // serves until SIGINT/SIGTERM, then drains
 //
-// One thread (the one calling run()) owns every socket through epoll; a fixed pool of workers
-// behind a lock-free queue resolves files and writes responses.
+// Which thread runs what: the thread in run() owns every socket through epoll — it accepts,
+// reads, frames requests, collects request bodies, and finishes writes. A pool of workers
+// (`threads`) behind a lock-free queue parses requests, routes them, serves static files and runs
+// non-blocking handlers; a second pool (`handler_threads`) runs blocking handlers, so a slow
+// database call never delays a static file. Deferred responses and streams are written by the
+// reactor. None of the server's threads ever takes SIGINT, SIGTERM or SIGHUP: they are blocked
+// there, so an application's own signal handling (or run_until_signal()) sees them.
 #pragma once
 
 #include <chrono>
@@ -18,6 +26,9 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+
+#include "hybrid/server/handler.h"
 
 namespace hybrid::server {
 
@@ -26,17 +37,27 @@ struct ServerOptions {
   std::uint16_t port = 8080;             // 0: an ephemeral port (see Server::port())
   std::filesystem::path root = "html";   // the document root; nothing outside it is served
   std::size_t threads = 0;               // workers; 0: one per hardware thread
+  // Workers for blocking handlers (RouteOptions::blocking); 0: as many as `threads`. Started only
+  // when such a route exists. Size it for the blocking calls in flight you want: a handler that
+  // waits 10 ms on a database serves 100 requests a second per thread.
+  std::size_t handler_threads = 0;
+  // A request for a blocking handler that waited longer than this for a handler thread is
+  // answered 503 with Retry-After instead of running late: an overloaded service says so instead
+  // of queueing without bound. Requests past the queue's room (max_connections) are 503 at once.
+  std::chrono::milliseconds max_queue_wait{1'000};
 
   std::size_t max_request_line = 8192;       // longer request line → 414
   std::size_t max_head_bytes = 16384;        // larger request head → 431
   std::size_t max_headers = 100;             // more header lines → 431 (at most 100)
   std::size_t max_connections = 10000;       // beyond it, accepting pauses until one closes
   std::size_t small_file_limit = 32 * 1024;  // larger files go out with sendfile
-  std::uint64_t max_body_bytes = 1 << 20;    // request bodies are read and discarded; larger: 413
+  // Largest request body: collected for handlers that read bodies (RouteOptions::max_body_bytes
+  // overrides it per route), read and discarded elsewhere; larger: 413.
+  std::uint64_t max_body_bytes = 1 << 20;
 
   std::chrono::milliseconds keepalive_timeout{75'000};  // idle between requests
   std::chrono::milliseconds header_timeout{30'000};     // to receive a complete request head
-  std::chrono::milliseconds body_timeout{30'000};       // to receive a request body we skip
+  std::chrono::milliseconds body_timeout{30'000};       // to receive a whole request body
   std::chrono::milliseconds send_timeout{60'000};       // without any progress writing
   // After a closing response while the client may still be sending (an unread body, a stream
   // that could not be framed): how long its bytes are read and dropped, so the close does not
@@ -75,6 +96,8 @@ struct ServerStats {
   std::uint64_t connections_accepted = 0;
   std::uint64_t connections_open = 0;
   std::uint64_t jobs_dispatched = 0;
+  std::uint64_t handler_requests = 0;   // requests answered by a service's handlers
+  std::uint64_t overloaded = 0;         // 503s for a full handler queue or a wait past the limit
 };
 
 class ServerCore;
@@ -93,9 +116,30 @@ class Server {
   std::size_t threads() const;
   const ServerOptions& options() const;
 
+  // Routes, before run(). `pattern` is "METHOD /path" or "/path" (any method); a segment
+  // "{name}" matches one segment and a final "{name...}" the rest. The most specific route wins
+  // (left to right, a literal beats a parameter beats the rest; a method beats none); GET also
+  // answers HEAD; a path that matches with another method is 405 with Allow; OPTIONS is answered
+  // from the table. Throws std::invalid_argument for a malformed pattern or one that conflicts
+  // with a route already registered (the same method and shape).
+  void handle(std::string_view pattern, Handler handler, RouteOptions options = {});
+  void handle(std::string_view pattern, SimpleHandler handler, RouteOptions options = {});
+  // Serves `directory` below `prefix` (e.g. "/assets"): GET and HEAD of "/assets/x.css" send
+  // directory/x.css with everything the static server does. `root` stays mounted at "/" for
+  // paths no route or mount matches. Throws std::system_error when the directory cannot be opened.
+  void mount(std::string_view prefix, const std::filesystem::path& directory);
+  void before(BeforeHook hook);
+  void after(AfterHook hook);
+  void on_error(ErrorFormatter formatter);
+
   // Serves on the calling thread until stop(), then stops accepting, lets in-flight responses
-  // finish (at most drain_timeout), closes everything and joins the workers. Call once.
+  // and deferred handlers finish (at most drain_timeout), closes everything and joins the
+  // workers. Call once.
   void run();
+
+  // run() until SIGINT or SIGTERM arrives (a thread of its own waits for them, blocked on every
+  // other thread), then the same drain. Returns the signal's number.
+  int run_until_signal();
 
   // Any thread, and async-signal-safe: an atomic store and an eventfd write.
   void stop();

@@ -39,6 +39,33 @@ ResponseHeadWriter::ResponseHeadWriter(std::span<char> out, Status status, std::
   header("Server", kServerName);
 }
 
+ResponseHeadWriter::ResponseHeadWriter(std::span<char> out, int code, std::string_view date)
+    : out_(out) {
+  if (is_known_status(code)) {
+    append(status_line(static_cast<Status>(code)));
+  } else if (code >= 100 && code <= 999) {
+    const char line[] = {'H',
+                         'T',
+                         'T',
+                         'P',
+                         '/',
+                         '1',
+                         '.',
+                         '1',
+                         ' ',
+                         static_cast<char>('0' + code / 100),
+                         static_cast<char>('0' + code / 10 % 10),
+                         static_cast<char>('0' + code % 10),
+                         ' '};
+    append({line, sizeof line});
+  } else {
+    ok_ = false;
+  }
+  append(kCrlf);
+  header("Date", date.empty() ? http_date_now() : date);
+  header("Server", kServerName);
+}
+
 ResponseHeadWriter& ResponseHeadWriter::header(std::string_view name, std::string_view value) {
   if (!is_safe_field_text(name) || !is_safe_field_text(value) ||
       name.find(':') != std::string_view::npos) {

@@ -22,6 +22,9 @@ class ResponseHeadWriter {
   // Writes the status line ("HTTP/1.1 200 OK\r\n") plus Date (http_date_now() when `date` is
   // empty) and Server.
   ResponseHeadWriter(std::span<char> out, Status status, std::string_view date);
+  // The same for any code 100-999: one outside the table gets an empty reason phrase
+  // ("HTTP/1.1 299 "), which RFC 9112 §4 allows.
+  ResponseHeadWriter(std::span<char> out, int code, std::string_view date);
   // Header lines only, no status line, Date or Server: fields rendered once and reused by
   // assemble_head() (read them back with fields_size()).
   explicit ResponseHeadWriter(std::span<char> out) : out_(out) {}

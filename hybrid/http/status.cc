@@ -35,12 +35,21 @@ struct StatusEntry {
 constexpr std::array kStatusTable = {
     HYBRID_STATUS_NO_BODY(kContinue, 100, "Continue"),
     HYBRID_STATUS_NO_BODY(kOk, 200, "OK"),
+    HYBRID_STATUS_NO_BODY(kCreated, 201, "Created"),
+    HYBRID_STATUS_NO_BODY(kAccepted, 202, "Accepted"),
     HYBRID_STATUS_NO_BODY(kNoContent, 204, "No Content"),
     HYBRID_STATUS_NO_BODY(kPartialContent, 206, "Partial Content"),
     HYBRID_STATUS(kMovedPermanently, 301, "Moved Permanently",
                   "The resource has moved to a new location."),
+    HYBRID_STATUS(kFound, 302, "Found", "The resource is temporarily at another location."),
+    HYBRID_STATUS(kSeeOther, 303, "See Other", "The answer is at another location."),
     HYBRID_STATUS_NO_BODY(kNotModified, 304, "Not Modified"),
+    HYBRID_STATUS(kTemporaryRedirect, 307, "Temporary Redirect",
+                  "The resource is temporarily at another location."),
+    HYBRID_STATUS(kPermanentRedirect, 308, "Permanent Redirect",
+                  "The resource has moved to a new location."),
     HYBRID_STATUS(kBadRequest, 400, "Bad Request", "The server could not understand the request."),
+    HYBRID_STATUS(kUnauthorized, 401, "Unauthorized", "Authentication is required."),
     HYBRID_STATUS(kForbidden, 403, "Forbidden",
                   "You do not have permission to access this resource."),
     HYBRID_STATUS(kNotFound, 404, "Not Found",
@@ -49,26 +58,39 @@ constexpr std::array kStatusTable = {
                   "The request method is not supported for this resource."),
     HYBRID_STATUS(kRequestTimeout, 408, "Request Timeout",
                   "The server timed out waiting for the request."),
+    HYBRID_STATUS(kConflict, 409, "Conflict",
+                  "The request conflicts with the current state of the resource."),
+    HYBRID_STATUS(kGone, 410, "Gone", "The resource is no longer available."),
     HYBRID_STATUS(kPreconditionFailed, 412, "Precondition Failed",
                   "A precondition in the request headers was not met."),
     HYBRID_STATUS(kContentTooLarge, 413, "Content Too Large",
                   "The request content is larger than the server accepts."),
     HYBRID_STATUS(kUriTooLong, 414, "URI Too Long",
                   "The request target is longer than the server accepts."),
+    HYBRID_STATUS(kUnsupportedMediaType, 415, "Unsupported Media Type",
+                  "The request content is in a format the server does not accept."),
     HYBRID_STATUS(kRangeNotSatisfiable, 416, "Range Not Satisfiable",
                   "None of the requested ranges overlap the resource."),
     HYBRID_STATUS(kExpectationFailed, 417, "Expectation Failed",
                   "The expectation in the request cannot be met."),
     HYBRID_STATUS(kMisdirectedRequest, 421, "Misdirected Request",
                   "This server does not serve the requested host."),
+    HYBRID_STATUS(kUnprocessableContent, 422, "Unprocessable Content",
+                  "The request content could not be processed."),
+    HYBRID_STATUS(kTooManyRequests, 429, "Too Many Requests",
+                  "Too many requests were sent; try again later."),
     HYBRID_STATUS(kRequestHeaderFieldsTooLarge, 431, "Request Header Fields Too Large",
                   "The request header fields are larger than the server accepts."),
     HYBRID_STATUS(kInternalServerError, 500, "Internal Server Error",
                   "The server encountered an unexpected condition."),
     HYBRID_STATUS(kNotImplemented, 501, "Not Implemented",
                   "The server does not support the functionality required."),
+    HYBRID_STATUS(kBadGateway, 502, "Bad Gateway",
+                  "The server received an invalid answer from an upstream server."),
     HYBRID_STATUS(kServiceUnavailable, 503, "Service Unavailable",
                   "The server is temporarily unable to handle the request."),
+    HYBRID_STATUS(kGatewayTimeout, 504, "Gateway Timeout",
+                  "An upstream server did not answer in time."),
     HYBRID_STATUS(kHttpVersionNotSupported, 505, "HTTP Version Not Supported",
                   "The server supports HTTP/1.0 and HTTP/1.1 only."),
 };
@@ -114,6 +136,10 @@ const StatusEntry* find(Status status) {
 }
 
 }  // namespace
+
+bool is_known_status(int code) {
+  return code >= 0 && code <= kMaxCode && kRowByCode[static_cast<std::size_t>(code)] != kNoEntry;
+}
 
 std::string_view reason_phrase(Status status) {
   const StatusEntry* entry = find(status);

@@ -9,31 +9,48 @@ namespace hybrid::http {
 enum class Status : std::uint16_t {
   kContinue = 100,
   kOk = 200,
+  kCreated = 201,
+  kAccepted = 202,
   kNoContent = 204,
   kPartialContent = 206,
   kMovedPermanently = 301,
+  kFound = 302,
+  kSeeOther = 303,
   kNotModified = 304,
+  kTemporaryRedirect = 307,
+  kPermanentRedirect = 308,
   kBadRequest = 400,
+  kUnauthorized = 401,
   kForbidden = 403,
   kNotFound = 404,
   kMethodNotAllowed = 405,
   kRequestTimeout = 408,
+  kConflict = 409,
+  kGone = 410,
   kPreconditionFailed = 412,
   kContentTooLarge = 413,
   kUriTooLong = 414,
+  kUnsupportedMediaType = 415,
   kRangeNotSatisfiable = 416,
   kExpectationFailed = 417,
   kMisdirectedRequest = 421,
+  kUnprocessableContent = 422,
+  kTooManyRequests = 429,
   kRequestHeaderFieldsTooLarge = 431,
   kInternalServerError = 500,
   kNotImplemented = 501,
+  kBadGateway = 502,
   kServiceUnavailable = 503,
+  kGatewayTimeout = 504,
   kHttpVersionNotSupported = 505,
 };
 
 constexpr int code(Status status) {
   return static_cast<int>(status);
 }
+
+// Whether the table has a row for this code (a handler's status may be any 200-599 code).
+bool is_known_status(int code);
 
 // The reason phrase ("Not Found"); "Unknown" for a value outside the enum.
 std::string_view reason_phrase(Status status);

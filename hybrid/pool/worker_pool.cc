@@ -1,7 +1,9 @@
 #include "hybrid/pool/worker_pool.h"
 
 #include <linux/futex.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -43,14 +45,27 @@ WorkerPool::WorkerPool(std::size_t threads, std::size_t queue_capacity, Handler 
       queue_(std::clamp<std::size_t>(queue_capacity, 1, 65534)) {
   if (threads == 0) throw std::invalid_argument("worker pool needs at least one thread");
   threads_.reserve(threads);
+  // Workers never take the process's asynchronous signals: started with them blocked (a thread
+  // inherits its creator's mask), so SIGINT/SIGTERM/SIGHUP reach the thread the application
+  // waits on. Otherwise the kernel may pick a worker, where nothing handles them.
+  sigset_t blocked;
+  sigemptyset(&blocked);
+  for (int signal :
+       {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGCHLD, SIGWINCH, SIGPIPE}) {
+    sigaddset(&blocked, signal);
+  }
+  sigset_t previous;
+  pthread_sigmask(SIG_BLOCK, &blocked, &previous);
   try {
     for (std::size_t i = 0; i < threads; ++i) {
       threads_.emplace_back([this, i, scheduling] { run(i, scheduling); });
     }
   } catch (...) {
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     stop();
     throw;
   }
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 }
 
 WorkerPool::~WorkerPool() {

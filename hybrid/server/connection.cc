@@ -33,9 +33,37 @@ void Connection::compact_input() {
   head_scanned = 0;
 }
 
+void Connection::collect_body() {
+  const std::size_t start = input_consumed + request_head_length;
+  std::size_t position = start;
+  while (position < input_size && !collection->reader.finished()) {
+    http::BodyStep step =
+        collection->reader.advance({input.get() + position, input_size - position});
+    collection->data.append(step.data);
+    position += step.consumed;
+    if (step.consumed == 0) break;
+  }
+  if (position > start) {
+    // Later bytes (the next request's) close the gap, right behind the head.
+    std::memmove(input.get() + start, input.get() + position, input_size - position);
+    input_size -= position - start;
+  }
+}
+
 Frame Connection::frame_input(const http::ParseLimits& limits, http::Request& request,
                               HeadParse parse) {
   compact_input();
+  if (collection) {
+    // The head at the front was framed before; only its body is missing.
+    collect_body();
+    if (collection->reader.error() != http::Status::kOk) {
+      // Kept, failed: framing again (the worker does) gives the same answer. The connection
+      // closes after it.
+      frame_error = collection->reader.error();
+      return Frame::kError;
+    }
+    if (!collection->reader.done()) return Frame::kNeedMore;
+  }
   if (body) {
     while (input_size > input_consumed && !body->finished()) {
       http::BodyStep step =

@@ -28,6 +28,16 @@
 namespace hybrid::server {
 
 class ServerCore;
+class ResponseExchange;
+
+// A request body being collected for a handler (RFC 9112 §6). The request's head stays at the
+// front of the input; the body's bytes move from the input into `data` as they arrive, so the
+// input buffer never has to hold the body.
+struct BodyCollection {
+  http::BodyReader reader;
+  std::string data;
+  bool continue_sent = false;  // "100 Continue" went out (RFC 9110 §10.1.1)
+};
 
 // What framing the next request found.
 enum class Frame : unsigned char {
@@ -43,6 +53,9 @@ enum class Outcome : unsigned char {
   kWriteMore,  // output pending, the socket still takes more: continue in the write rotation
   kClose,      // every response written, no more wanted: close (lingering if need be)
   kAbort,      // the output failed (the peer is gone): close at once
+  // Written so far; the next request (unanswered, at the front) is a blocking handler's: the
+  // fast lane's worker passes the connection to the handler pool instead of the reactor.
+  kHandOff,
 };
 
 // Where the reactor has parked a connection it owns.
@@ -52,6 +65,9 @@ enum class Phase : unsigned char {
   kQueued,      // a complete request waits for room in the job queue
   kWithWorker,  // a worker owns it
   kWriting,     // the reactor finishes output a worker could not
+  // A handler answers later (or streams): the reactor waits for its ResponseExchange to say so,
+  // reading nothing more from the client meanwhile, so pipelined responses stay in order.
+  kAwaiting,
   // The closing response is out and the socket shut for writing; what the client still sends is
   // read and dropped until it closes too or the lingering timeout ends. Closing with unread data
   // would make the kernel send a reset, which can destroy the response before the client reads
@@ -123,6 +139,13 @@ struct Connection final : reactor::EventHandler {
   std::string part_heads;
   std::size_t next_part = 0;
 
+  // A handler request in progress: its body while it is collected, and its answer while the
+  // handler has not given it (or streams it). Cleared by close_connection().
+  std::optional<BodyCollection> collection;
+  std::shared_ptr<ResponseExchange> exchange;
+  reactor::MonotonicMs handed_off_at = 0;  // entered the handler pool's queue
+  bool overloaded = false;  // the handler pool had no room or it waited too long: answer 503
+
   Outcome outcome = Outcome::kIdle;
   Connection* next_completed = nullptr;  // completion stack link, written before the push
   // Set by the reactor when it saw readiness while a worker held the connection: the completion
@@ -148,8 +171,13 @@ struct Connection final : reactor::EventHandler {
   Frame frame_next(const http::ParseLimits& limits, http::Request& request,
                    HeadParse parse = HeadParse::kFull);
 
-  // Marks the current request (head only: bodies are never read) as answered.
+  // Marks the current request as answered: its head (a collected body has left the input
+  // already; a skipped one is skipped by `body`).
   void consume_request() { input_consumed += request_head_length; }
+
+  // Moves the buffered bytes of the front request's body into `collection` (which must exist
+  // and follow a framed head). The reader then says done, an error, or neither (more to come).
+  void collect_body();
 
   bool has_unanswered_input() const { return input_size > input_consumed || body.has_value(); }
   bool has_pending_body() const { return file_remaining > 0 || next_part < parts.size(); }

@@ -37,10 +37,10 @@ struct Field {
 // that answers later copies what it needs (or takes the body with take_body()).
 class Request {
  public:
-  std::string_view method() const { return method_; }  // "GET", as sent
-  std::string_view target() const { return target_; }  // as sent, e.g. "/a%20b?x=1"
-  std::string_view path() const { return path_; }      // percent-decoded, e.g. "/a b"
-  std::string_view query() const { return query_; }    // raw, without '?'; "" when none
+  std::string_view method() const { return method_; }   // "GET", as sent
+  std::string_view target() const { return target_; }   // as sent, e.g. "/a%20b?x=1"
+  std::string_view path() const { return path_; }       // percent-decoded, e.g. "/a b"
+  std::string_view query() const { return query_; }     // raw, without '?'; "" when none
   int version_minor() const { return version_minor_; }  // HTTP/1.<minor>
 
   // The path parameter {name} of the matched route, decoded; nullopt for an unknown name.

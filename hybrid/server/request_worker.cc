@@ -1,18 +1,24 @@
 #include "hybrid/server/request_worker.h"
 
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <exception>
 #include <random>
 
 #include "hybrid/http/conditional.h"
 #include "hybrid/http/content_coding.h"
 #include "hybrid/http/gzip.h"
 #include "hybrid/http/http_date.h"
+#include "hybrid/http/mime.h"
+#include "hybrid/http/query.h"
 #include "hybrid/http/range.h"
 #include "hybrid/http/request_rules.h"
 #include "hybrid/http/response_head.h"
@@ -46,7 +52,8 @@ std::string_view etag_suffix(http::Coding coding) {
 }  // namespace
 
 RequestWorker::RequestWorker(const std::atomic<int>& root_fd, const ResponseSettings& settings,
-                             const std::atomic<bool>& draining, int access_log_fd)
+                             const std::atomic<bool>& draining, int access_log_fd,
+                             const Service& service, ExchangeListener& answers, Lane lane)
     : settings_(settings),
       draining_(draining),
       root_fd_(root_fd),
@@ -56,7 +63,10 @@ RequestWorker::RequestWorker(const std::atomic<int>& root_fd, const ResponseSett
                                    kHeadRoom + settings.small_file_limit)),
       location_(3 * settings.parse.max_request_line + 16),
       boundary_seed_(std::random_device{}()),
-      log_(access_log_fd) {
+      log_(access_log_fd),
+      service_(service),
+      answers_(answers),
+      lane_(lane) {
   if (settings.gzip_budget > 0) gzip_.emplace(settings.gzip_budget);
   if (settings.file_cache_budget > 0) {
     file_cache_.emplace(settings.file_cache_budget, settings.file_monitor);
@@ -76,7 +86,9 @@ void RequestWorker::serve(Connection& connection) {
     frame = Frame::kError;
     connection.frame_error = http::Status::kBadRequest;
   }
+  current_ = &connection;
   bool keep_open = true;
+  Next next = Next::kContinue;
   FlushResult flushed = FlushResult::kDone;
   for (int answered = 1;; ++answered) {
     if (batch_.size() - batch_size_ < response_room_) {
@@ -84,6 +96,12 @@ void RequestWorker::serve(Connection& connection) {
       if (flushed != FlushResult::kDone) break;  // this request stays buffered, unanswered
     }
     Answer answer = respond(connection, frame);
+    if (answer.next != Next::kContinue) {
+      // The request is not answered yet (or its answer comes later): nothing to log, and the
+      // connection stays open whatever comes next.
+      next = answer.next;
+      break;
+    }
     keep_open = answer.keep_alive;
     if (log_.enabled()) {
       log_.record(connection.peer, frame == Frame::kRequest ? &request_ : nullptr, answer.status,
@@ -98,6 +116,7 @@ void RequestWorker::serve(Connection& connection) {
     if (frame == Frame::kNeedMore) break;
   }
   if (flushed == FlushResult::kDone) flushed = flush(connection);
+  current_ = nullptr;
 
   switch (flushed) {
     case FlushResult::kFailed:
@@ -110,7 +129,11 @@ void RequestWorker::serve(Connection& connection) {
           flushed == FlushResult::kBlocked ? Outcome::kWantWrite : Outcome::kWriteMore;
       break;
     case FlushResult::kDone:
-      connection.outcome = keep_open ? Outcome::kIdle : Outcome::kClose;
+      // A body still to collect and an answer still to come are the reactor's to wait for
+      // (after_response() sees both); a hand-off is the fast lane's.
+      connection.outcome = next == Next::kHandOff ? Outcome::kHandOff
+                           : keep_open            ? Outcome::kIdle
+                                                  : Outcome::kClose;
       break;
   }
 }
@@ -123,6 +146,37 @@ RequestWorker::Answer RequestWorker::respond(Connection& connection, Frame frame
     // A request we could not frame leaves the stream in an unknown state: answer and close.
     return respond_error(connection.frame_error, false, false);
   }
+  const http::Request& request = request_;
+  const bool head_only = request.method == http::Method::kHead;
+  const bool keep_alive =
+      http::wants_keep_alive(request) && !draining_.load(std::memory_order_relaxed);
+  if (connection.exchange) {
+    // Dispatched again with the answer a handler gave later: it answers this request.
+    std::shared_ptr<ResponseExchange> exchange = std::move(connection.exchange);
+    connection.consume_request();
+    connection.request_bytes_unread = false;
+    if (exchange->answer() != ResponseExchange::Answer::kResponse) {
+      return emit_service_error(connection, 500, false, head_only);
+    }
+    Response response = exchange->take_response();
+    return emit_response(connection, response, exchange->request());
+  }
+  if (!service_.empty()) {
+    const http::Status verdict = http::check_request(request);
+    // 405 and 501 are the static server's view of the method; the routes have their own.
+    if (verdict == http::Status::kOk || verdict == http::Status::kMethodNotAllowed ||
+        verdict == http::Status::kNotImplemented) {
+      if (std::optional<Answer> answer = respond_routed(connection, keep_alive, head_only)) {
+        return *answer;
+      }
+    }
+  }
+  return respond_static(connection, -1, request.target, {});
+}
+
+RequestWorker::Answer RequestWorker::respond_static(Connection& connection, int mount_fd,
+                                                    std::string_view target,
+                                                    std::string_view mount_prefix) {
   const http::Request& request = request_;
   connection.consume_request();  // the views stay valid until the next frame_next()
   const bool head_only = request.method == http::Method::kHead;
@@ -177,11 +231,11 @@ RequestWorker::Answer RequestWorker::respond(Connection& connection, Frame frame
     return {keep_alive, http::Status::kNoContent, 0};
   }
 
-  int root_fd = root_fd_.load(std::memory_order_acquire);
-  if (settings_.virtual_hosts == nullptr && root_fd < 0) {
+  int root_fd = mount_fd >= 0 ? mount_fd : root_fd_.load(std::memory_order_acquire);
+  if ((settings_.virtual_hosts == nullptr || mount_fd >= 0) && root_fd < 0) {
     return respond_error(http::Status::kInternalServerError, keep_alive, head_only);
   }
-  if (settings_.virtual_hosts != nullptr) {
+  if (settings_.virtual_hosts != nullptr && mount_fd < 0) {
     // RFC 9112 §3.2.2: the authority of an absolute-form target wins over the Host header.
     http::TargetParts parts;
     std::string_view host;
@@ -194,7 +248,16 @@ RequestWorker::Answer RequestWorker::respond(Connection& connection, Frame frame
     if (root_fd < 0) return respond_error(http::Status::kMisdirectedRequest, keep_alive, head_only);
   }
 
-  FileChoice file = files_.choose(root_fd, request.target, location_);
+  FileChoice file = files_.choose(root_fd, target, location_);
+  if (file.status == http::Status::kMovedPermanently && !mount_prefix.empty()) {
+    // The Location names the directory inside the mount: put the mount's prefix before it.
+    if (file.location_length + mount_prefix.size() > location_.size()) {
+      return respond_error(http::Status::kUriTooLong, keep_alive, head_only);
+    }
+    std::memmove(location_.data() + mount_prefix.size(), location_.data(), file.location_length);
+    std::memcpy(location_.data(), mount_prefix.data(), mount_prefix.size());
+    file.location_length += mount_prefix.size();
+  }
   if (file.status == http::Status::kMovedPermanently) {
     http::ErrorResponseOptions options{.keep_alive = keep_alive,
                                        .head_only = head_only,
@@ -221,7 +284,7 @@ RequestWorker::Answer RequestWorker::respond_file(Connection& connection,
   // Which representation (RFC 9110 §12.5.3): a precompressed sibling when the client takes it.
   http::Coding coding = http::Coding::kIdentity;
   bool varies = false;
-  if (settings_.precompressed) {
+  if (settings_.precompressed && root_fd >= 0) {
     struct stat brotli_st {};
     struct stat gzip_st {};
     int brotli = files_.open_variant(root_fd, ".br", brotli_st);
@@ -514,6 +577,309 @@ RequestWorker::Answer RequestWorker::respond_error(http::Status status, bool kee
   batch_size_ += length;
   std::size_t body_length = body.empty() ? http::default_body(status).size() : body.size();
   return {keep_alive, status, head_only ? 0 : body_length};
+}
+
+// ---- a service's routes and handlers ----
+
+std::optional<RequestWorker::Answer> RequestWorker::respond_routed(Connection& connection,
+                                                                   bool keep_alive,
+                                                                   bool head_only) {
+  const http::Request& request = request_;
+  http::TargetParts parts;
+  if (!http::split_target(request.target, parts)) return std::nullopt;  // 400 or "OPTIONS *"
+  const http::RouteMatch match =
+      service_.router().match(request.method_token, parts.path, route_params_);
+  if (match.kind == http::RouteMatch::Kind::kNotFound) return std::nullopt;  // the root's
+  if (match.kind == http::RouteMatch::Kind::kFound) {
+    const Route& route = service_.route(match.route);
+    if (route.mount_fd < 0) {
+      return respond_handler(connection, route, parts.path, parts.query, keep_alive, head_only);
+    }
+    const std::size_t path_start =
+        static_cast<std::size_t>(parts.path.data() - request.target.data());
+    return respond_static(connection, route.mount_fd,
+                          request.target.substr(path_start + route.prefix_length),
+                          request.target.substr(path_start, route.prefix_length));
+  }
+  // Answered from the table without reading a body: one that was sent closes the connection.
+  connection.consume_request();
+  keep_alive = keep_alive && !http::has_body(request);
+  connection.request_bytes_unread = !keep_alive;
+  switch (match.kind) {
+    case http::RouteMatch::Kind::kMethodNotAllowed:
+      return emit_service_error(connection, 405, keep_alive, head_only, match.allow);
+    case http::RouteMatch::Kind::kOptions: {
+      // RFC 9110 §9.3.7: what this resource allows, from the routing table.
+      http::ResponseHeadWriter head(batch_room(), http::Status::kNoContent, http::http_date_now());
+      head.header("Allow", match.allow);
+      if (!keep_alive) head.header("Connection", "close");
+      batch_size_ += head.finish();
+      return Answer{keep_alive, http::Status::kNoContent, 0};
+    }
+    default:
+      return emit_service_error(connection, 400, false, head_only);
+  }
+}
+
+RequestWorker::Answer RequestWorker::respond_handler(Connection& connection, const Route& route,
+                                                     std::string_view path, std::string_view query,
+                                                     bool keep_alive, bool head_only) {
+  const http::Request& request = request_;
+  const http::BodyFraming framing = http::body_framing(request);
+  if (connection.overloaded) {
+    // No handler thread in time (ServerOptions::max_queue_wait) or no room in its queue: say so
+    // now rather than answer late. A body it sent is not read: the connection closes.
+    connection.overloaded = false;
+    overloaded_.store(overloaded_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    connection.consume_request();
+    connection.collection.reset();
+    keep_alive = keep_alive && framing.kind == http::BodyKind::kNone;
+    connection.request_bytes_unread = !keep_alive;
+    return emit_service_error(connection, 503, keep_alive, head_only, {}, "1");
+  }
+  if (lane_ == Lane::kFast && route.options.blocking) return {.next = Next::kHandOff};
+
+  // The body (RFC 9112 §6): collected whole before the handler runs, never by a blocking read.
+  const http::Expectation expectation = http::expectation(request);
+  if (expectation == http::Expectation::kUnsupported) {
+    connection.consume_request();
+    return emit_service_error(connection, 417, false, head_only);  // RFC 9110 §10.1.1
+  }
+  bool body_unread = false;
+  if (framing.kind != http::BodyKind::kNone) {
+    if (!connection.collection) {
+      http::BodyLimits limits = settings_.body;
+      if (route.options.max_body_bytes > 0) limits.max_body_bytes = route.options.max_body_bytes;
+      http::BodyReader reader(framing, limits);
+      if (reader.error() != http::Status::kOk) {
+        connection.consume_request();  // 413 before a byte of it is read; closing lingers
+        return emit_service_error(connection, http::code(reader.error()), false, head_only);
+      }
+      if (!route.options.read_body && expectation == http::Expectation::kContinue) {
+        // The client waits for a 100 that will not come: answer without its body, then close.
+        body_unread = true;
+        keep_alive = false;
+      } else {
+        connection.collection.emplace(BodyCollection{reader, {}, false});
+      }
+    }
+    if (connection.collection) {
+      connection.collect_body();
+      BodyCollection& collection = *connection.collection;
+      if (collection.reader.error() != http::Status::kOk) {
+        connection.consume_request();
+        http::Status error = collection.reader.error();
+        connection.collection.reset();
+        return emit_service_error(connection, http::code(error), false, head_only);
+      }
+      if (!collection.reader.done()) {
+        if (expectation == http::Expectation::kContinue && !collection.continue_sent) {
+          constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+          emit_bytes(connection, kContinue);
+          collection.continue_sent = true;
+        }
+        return {.next = Next::kCollect};
+      }
+    }
+  }
+  connection.request_bytes_unread = body_unread;
+  handled_.store(handled_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+
+  // The request as the handler sees it: views into the input, the collection and this worker.
+  fields_.clear();
+  for (const http::Header& header : request.headers())
+    fields_.push_back({header.name, header.value});
+  params_.clear();
+  for (std::size_t i = 0; i < route_params_.size(); ++i) {
+    params_.push_back({route_params_.name(i), route_params_.value(i)});
+  }
+  decoded_path_.clear();
+  http::percent_decode(path, decoded_path_);  // the router accepted it: well-formed
+  Request view;
+  view.method_ = request.method_token;
+  view.target_ = request.target;
+  view.path_ = decoded_path_;
+  view.query_ = query;
+  view.peer_ = connection.peer;
+  view.version_minor_ = request.version_minor;
+  view.headers_ = fields_;
+  view.params_ = params_;
+  std::string empty_body;
+  view.body_ =
+      connection.collection && route.options.read_body ? &connection.collection->data : &empty_body;
+
+  const ServiceHooks& hooks = service_.hooks;
+  ExchangeRequest exchange_request{head_only, keep_alive, request.version_minor, {}, {}};
+  if (hooks.after) {
+    exchange_request.method.assign(request.method_token);
+    exchange_request.path = decoded_path_;
+  }
+  if (hooks.before) {
+    std::optional<Response> early;
+    try {
+      early = hooks.before(view);
+    } catch (...) {
+      early = error_response(hooks, 500);
+    }
+    if (early) {
+      connection.consume_request();
+      connection.collection.reset();
+      return emit_response(connection, *early, exchange_request);
+    }
+  }
+
+  auto exchange = std::make_shared<ResponseExchange>(std::move(exchange_request), hooks, answers_,
+                                                     this, &connection);
+  try {
+    route.handler(view, Responder(exchange));
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "hybrid: handler for %.*s %.*s threw: %s\n",
+                 static_cast<int>(request.method_token.size()), request.method_token.data(),
+                 static_cast<int>(path.size()), path.data(), error.what());
+  } catch (...) {
+    std::fprintf(stderr, "hybrid: handler for %.*s %.*s threw a non-exception\n",
+                 static_cast<int>(request.method_token.size()), request.method_token.data(),
+                 static_cast<int>(path.size()), path.data());
+  }
+  connection.collection.reset();  // Request::body() ends with the handler
+  switch (exchange->park()) {
+    case ResponseExchange::Answer::kResponse: {
+      connection.consume_request();
+      Response response = exchange->take_response();
+      return emit_response(connection, response, exchange->request());
+    }
+    case ResponseExchange::Answer::kStream: {
+      // The head and what the handler wrote so far go out now; the reactor sends the rest.
+      connection.consume_request();
+      std::string bytes;
+      const bool ended = exchange->take_stream_bytes(bytes);
+      emit_bytes(connection, bytes);
+      if (!ended) {
+        connection.exchange = std::move(exchange);
+        return {.next = Next::kAwait};
+      }
+      const ExchangeRequest& asked = exchange->request();
+      return {asked.keep_alive && asked.version_minor >= 1, http::Status::kOk, bytes.size()};
+    }
+    case ResponseExchange::Answer::kNone:
+      // Answered later: the request stays at the front of the input until then, and the
+      // reactor waits for the answer before reading anything more.
+      connection.exchange = std::move(exchange);
+      return {.next = Next::kAwait};
+  }
+  return {.next = Next::kAwait};
+}
+
+RequestWorker::Answer RequestWorker::emit_response(Connection& connection, Response& response,
+                                                   const ExchangeRequest& request) {
+  if (!response.file.empty()) return emit_file(connection, response, request);
+  const bool bodiless = response.status == 204 || response.status == 304;
+  std::size_t length =
+      write_handler_head(batch_room(), response, request, response.body.size(), false);
+  if (length == 0 && batch_size_ > 0) {
+    // Perhaps only the room ran out: move what is batched aside (in order) and try again.
+    connection.stash_output(batch_.data(), batch_size_);
+    batch_size_ = 0;
+    length = write_handler_head(batch_room(), response, request, response.body.size(), false);
+  }
+  if (length == 0) {
+    // An unsafe field, a status outside 200-599, or a head larger than the batch.
+    Response error = error_response(service_.hooks, 500);
+    length = write_handler_head(batch_room(), error, request, error.body.size(), false);
+    if (length == 0) return respond_error(http::Status::kInternalServerError, false, false);
+    batch_size_ += length;
+    if (!request.head_only) emit_bytes(connection, error.body);
+    return {request.keep_alive, http::Status::kInternalServerError, error.body.size()};
+  }
+  batch_size_ += length;
+  const bool sends_body = !request.head_only && !bodiless;
+  if (sends_body) emit_bytes(connection, response.body);
+  return {request.keep_alive, static_cast<http::Status>(response.status),
+          sends_body ? response.body.size() : 0};
+}
+
+RequestWorker::Answer RequestWorker::emit_file(Connection& connection, const Response& response,
+                                               const ExchangeRequest& request) {
+  FileChoice file;
+  file.fd = ::open(response.file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (file.fd < 0 || ::fstat(file.fd, &file.st) != 0 || !S_ISREG(file.st.st_mode)) {
+    if (file.fd >= 0) ::close(file.fd);
+    return emit_service_error(connection, 404, request.keep_alive, request.head_only);
+  }
+  const std::string name = response.file.filename().string();
+  if (auto type = http::mime_type_for_extension(name)) {
+    file.content_type = *type;
+  } else {
+    file.content_type = files_.sniffer().content_type(file.fd, file.st);
+  }
+  file.status = http::Status::kOk;
+  return respond_file(connection, request_, file, -1, request.keep_alive);
+}
+
+RequestWorker::Answer RequestWorker::emit_service_error(Connection& connection, int status,
+                                                        bool keep_alive, bool head_only,
+                                                        std::string_view allow,
+                                                        std::string_view retry_after) {
+  Response response = error_response(service_.hooks, status);
+  if (!allow.empty()) response.header("Allow", std::string(allow));
+  if (!retry_after.empty()) response.header("Retry-After", std::string(retry_after));
+  const ExchangeRequest request{head_only, keep_alive, request_.version_minor, {}, {}};
+  return emit_response(connection, response, request);
+}
+
+void RequestWorker::emit_bytes(Connection& connection, std::string_view bytes) {
+  if (bytes.empty()) return;
+  if (bytes.size() <= batch_.size() - batch_size_ && !connection.has_pending_output()) {
+    std::memcpy(batch_.data() + batch_size_, bytes.data(), bytes.size());
+    batch_size_ += bytes.size();
+    return;
+  }
+  // Too large for the batch: the batch goes into the pending output first, so the bytes follow
+  // it on the wire whatever the socket takes now (serve() flushes pending output next).
+  if (batch_size_ > 0) connection.stash_output(batch_.data(), batch_size_);
+  batch_size_ = 0;
+  connection.stash_output(bytes.data(), bytes.size());
+}
+
+namespace {
+
+// Waits until the socket takes bytes again, at most until `deadline`.
+bool wait_writable(int fd, std::chrono::steady_clock::time_point deadline) {
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd writable{fd, POLLOUT, 0};
+    const int ready =
+        ::poll(&writable, 1, static_cast<int>(std::min<long long>(left.count(), 60'000)));
+    if (ready > 0) return (writable.revents & (POLLERR | POLLHUP)) == 0;
+    if (ready < 0 && errno != EINTR) return false;
+  }
+}
+
+}  // namespace
+
+bool RequestWorker::send_now(std::string& bytes, std::chrono::steady_clock::time_point deadline) {
+  if (current_ == nullptr) return false;
+  Connection& connection = *current_;
+  // What is already on its way goes first: the pending output, the batch, then these bytes.
+  if (batch_size_ > 0) connection.stash_output(batch_.data(), batch_size_);
+  batch_size_ = 0;
+  if (!bytes.empty()) connection.stash_output(bytes.data(), bytes.size());
+  bytes.clear();
+  while (connection.has_pending_output()) {
+    switch (connection.flush_output()) {
+      case FlushResult::kFailed:
+        return false;
+      case FlushResult::kBlocked:
+        if (!wait_writable(connection.fd, deadline)) return false;
+        break;
+      case FlushResult::kDone:
+      case FlushResult::kYielded:
+        break;
+    }
+  }
+  return true;
 }
 
 FlushResult RequestWorker::flush(Connection& connection) {

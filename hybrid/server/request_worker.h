@@ -18,6 +18,9 @@
 #include "hybrid/server/connection.h"
 #include "hybrid/server/file_responder.h"
 #include "hybrid/server/gzip_cache.h"
+#include "hybrid/server/handler.h"
+#include "hybrid/server/response_exchange.h"
+#include "hybrid/server/service.h"
 #include "hybrid/server/small_file_cache.h"
 #include "hybrid/server/virtual_hosts.h"
 
@@ -46,14 +49,20 @@ struct ResponseSettings {
   FileChangeMonitor* file_monitor = nullptr;    // null: cache hits are validated by stat
 };
 
-class RequestWorker {
+// Which pool a worker belongs to: the fast lane (static files, non-blocking handlers) passes a
+// blocking handler's request on to the handler lane instead of running it.
+enum class Lane : unsigned char { kFast, kHandlers };
+
+class RequestWorker final : public InlineSink {
  public:
   // `root_fd` is read on every request: the reactor swaps it when the document root is replaced
   // and sets it to -1 while the root is missing (answered 500). `draining` is read on every
   // response: once set, responses close their connection. `access_log_fd` is -1 when logging is
-  // off.
+  // off. `service` (routes, read-only while serving) and `answers` (told of deferred answers)
+  // outlive the worker.
   RequestWorker(const std::atomic<int>& root_fd, const ResponseSettings& settings,
-                const std::atomic<bool>& draining, int access_log_fd);
+                const std::atomic<bool>& draining, int access_log_fd, const Service& service,
+                ExchangeListener& answers, Lane lane = Lane::kFast);
 
   // Called with a connection whose frame_next() returned kRequest or kError. Sets its outcome.
   void serve(Connection& connection);
@@ -61,20 +70,52 @@ class RequestWorker {
   // The worker is about to sleep: nothing buffered for the log may wait for the next request.
   void on_idle() { log_.flush(); }
 
+  // Counters of this worker (one writer; read from any thread).
+  std::uint64_t handler_requests() const { return handled_.load(std::memory_order_relaxed); }
+  std::uint64_t overloaded() const { return overloaded_.load(std::memory_order_relaxed); }
+
+  // InlineSink: a handler on this worker waits for its stream to reach the client.
+  bool send_now(std::string& bytes, std::chrono::steady_clock::time_point deadline) override;
+
  private:
+  // What comes after one request.
+  enum class Next : unsigned char {
+    kContinue,  // answered (or its answer is under way): go on with the next request
+    kHandOff,   // a blocking handler's, on the fast lane: unanswered, for the handler lane
+    kCollect,   // its body is still arriving: unanswered, the reactor collects the rest
+    kAwait,     // its handler answers later: the reactor waits for the answer
+  };
   struct Answer {
     bool keep_alive = false;  // false: close the connection after this response
     http::Status status = http::Status::kOk;
     std::uint64_t body_bytes = 0;
+    Next next = Next::kContinue;
   };
   struct Representation;
 
   // Appends one response to the batch (or sets the connection's pending body).
   Answer respond(Connection& connection, Frame frame);
+  // Routes the request through the service's table; nullopt: not a route's (the document root
+  // answers it).
+  std::optional<Answer> respond_routed(Connection& connection, bool keep_alive, bool head_only);
+  Answer respond_handler(Connection& connection, const Route& route, std::string_view path,
+                         std::string_view query, bool keep_alive, bool head_only);
+  // Static files below `root_fd` (-1: the document root or virtual host) for `target`, the
+  // request-target less `mount_prefix`.
+  Answer respond_static(Connection& connection, int root_fd, std::string_view target,
+                        std::string_view mount_prefix);
   Answer respond_file(Connection& connection, const http::Request& request, FileChoice& file,
                       int root_fd, bool keep_alive);
   Answer respond_error(http::Status status, bool keep_alive, bool head_only,
                        std::span<const http::Header> headers = {});
+  // A handler's response (or a service error) for the current request.
+  Answer emit_response(Connection& connection, Response& response, const ExchangeRequest& request);
+  Answer emit_file(Connection& connection, const Response& response,
+                   const ExchangeRequest& request);
+  Answer emit_service_error(Connection& connection, int status, bool keep_alive, bool head_only,
+                            std::string_view allow = {}, std::string_view retry_after = {});
+  // Appends bytes after everything already in the batch, keeping their order on the wire.
+  void emit_bytes(Connection& connection, std::string_view bytes);
   // Sends the batch; anything unsent moves into the connection's pending output.
   FlushResult flush(Connection& connection);
   std::span<char> batch_room() {
@@ -94,6 +135,17 @@ class RequestWorker {
   AccessLog log_;
   std::optional<GzipCache> gzip_;
   std::optional<SmallFileCache> file_cache_;
+
+  const Service& service_;
+  ExchangeListener& answers_;
+  const Lane lane_;
+  Connection* current_ = nullptr;  // the connection serve() works on (for send_now)
+  http::RouteParams route_params_;
+  std::vector<Field> fields_;  // the handler Request's headers and parameters, reused
+  std::vector<Field> params_;
+  std::string decoded_path_;
+  std::atomic<std::uint64_t> handled_{0};
+  std::atomic<std::uint64_t> overloaded_{0};
 };
 
 }  // namespace hybrid::server

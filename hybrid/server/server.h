@@ -96,8 +96,8 @@ struct ServerStats {
   std::uint64_t connections_accepted = 0;
   std::uint64_t connections_open = 0;
   std::uint64_t jobs_dispatched = 0;
-  std::uint64_t handler_requests = 0;   // requests answered by a service's handlers
-  std::uint64_t overloaded = 0;         // 503s for a full handler queue or a wait past the limit
+  std::uint64_t handler_requests = 0;  // requests answered by a service's handlers
+  std::uint64_t overloaded = 0;        // 503s for a full handler queue or a wait past the limit
 };
 
 class ServerCore;

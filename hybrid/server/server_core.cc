@@ -148,8 +148,8 @@ ServerCore::ServerCore(ServerOptions options)
     }
     if (options_.gzip_cache_bytes > 0 && settings_.gzip_budget == 0) settings_.gzip_budget = 1;
     for (std::size_t i = 0; i < threads; ++i) {
-      workers_.push_back(
-          std::make_unique<RequestWorker>(root_fd_, settings_, draining_, access_log_fd_));
+      workers_.push_back(std::make_unique<RequestWorker>(root_fd_, settings_, draining_,
+                                                         access_log_fd_, service_, *this));
     }
     pool_ = std::make_unique<pool::WorkerPool>(
         threads, kJobQueueCapacity,
@@ -165,6 +165,7 @@ ServerCore::ServerCore(ServerOptions options)
 
 ServerCore::~ServerCore() {
   pool_.reset();  // joins the workers before anything they use goes away
+  handler_pool_.reset();
   for (auto& connection : connections_) {
     if (connection->phase != Phase::kFree) {
       connection->clear_output();
@@ -172,14 +173,44 @@ ServerCore::~ServerCore() {
     }
   }
   workers_.clear();  // flushes the access log
+  handler_workers_.clear();
   if (access_log_fd_ >= 0) ::close(access_log_fd_);
   if (root_fd_.load() >= 0) ::close(root_fd_.load());
   for (int fd : retired_root_fds_) ::close(fd);
 }
 
 ServerStats ServerCore::stats() const {
-  return {accepted_.load(std::memory_order_relaxed), open_.load(std::memory_order_relaxed),
-          dispatched_.load(std::memory_order_relaxed)};
+  ServerStats stats{accepted_.load(std::memory_order_relaxed),
+                    open_.load(std::memory_order_relaxed),
+                    dispatched_.load(std::memory_order_relaxed)};
+  for (const auto* lane : {&workers_, &handler_workers_}) {
+    for (const auto& worker : *lane) {
+      stats.handler_requests += worker->handler_requests();
+      stats.overloaded += worker->overloaded();
+    }
+  }
+  return stats;
+}
+
+Service& ServerCore::service() {
+  if (started_) throw std::logic_error("routes, mounts and hooks must be set before run()");
+  return service_;
+}
+
+void ServerCore::start_handler_pool() {
+  if (!service_.has_blocking_routes()) return;
+  std::size_t threads = options_.handler_threads != 0 ? options_.handler_threads : pool_->size();
+  for (std::size_t i = 0; i < threads; ++i) {
+    // No file cache or gzip cache of their own: these workers serve static files only when a
+    // client pipelines one behind a blocking request.
+    handler_workers_.push_back(std::make_unique<RequestWorker>(
+        root_fd_, settings_, draining_, access_log_fd_, service_, *this, Lane::kHandlers));
+  }
+  // A full queue answers 503 at once (on_job): room for every connection is room enough.
+  const std::size_t capacity = std::clamp<std::size_t>(options_.max_connections, 64, 65534);
+  handler_pool_ = std::make_unique<pool::WorkerPool>(
+      threads, capacity, [this](std::size_t worker, pool::Job job) { on_handler_job(worker, job); },
+      [this](std::size_t worker) { handler_workers_[worker]->on_idle(); });
 }
 
 void ServerCore::request_stop() {
@@ -214,6 +245,8 @@ class BatchSchedulingScope {
 }  // namespace
 
 void ServerCore::run() {
+  started_ = true;
+  start_handler_pool();
   BatchSchedulingScope scheduling(options_.batch_scheduling);
   while (true) {
     // Dekker with on_job(): either this load sees an urgent completion pushed before the store,
@@ -242,6 +275,7 @@ void ServerCore::run() {
     if (!dispatched) loop_.run_once(timeout);
     reactor_may_sleep_.store(false, std::memory_order_relaxed);
     drain_completions();
+    if (answers_pending_.load(std::memory_order_relaxed)) drain_answers();
     submit_backlog();
     pool_->end_batch();  // one wake-up for every job this round submitted
     run_write_rotation();
@@ -254,7 +288,8 @@ void ServerCore::run() {
         // come back soon (worker jobs are bounded) and are closed on arrival.
         for (auto& connection : connections_) {
           Phase phase = connection->phase;
-          if (phase == Phase::kReading || phase == Phase::kWriting || phase == Phase::kQueued) {
+          if (phase == Phase::kReading || phase == Phase::kWriting || phase == Phase::kQueued ||
+              phase == Phase::kAwaiting) {
             close_connection(*connection);
           }
         }
@@ -266,6 +301,7 @@ void ServerCore::run() {
     closed_this_batch_.clear();
   }
   pool_->stop();
+  if (handler_pool_) handler_pool_->stop();
 }
 
 int ServerCore::poll_timeout_ms() const {
@@ -294,8 +330,8 @@ void ServerCore::accept_all() {
       return;
     }
     char peer[sizeof Connection::peer] = {};
-    int fd = listener_->accept_connection(access_log_fd_ >= 0 ? std::span<char>(peer)
-                                                              : std::span<char>());
+    const bool wants_peer = access_log_fd_ >= 0 || !service_.empty();
+    int fd = listener_->accept_connection(wants_peer ? std::span<char>(peer) : std::span<char>());
     if (fd < 0) {
       switch (-fd) {
         case EAGAIN:
@@ -386,6 +422,14 @@ void ServerCore::on_connection_events(Connection& connection, std::uint32_t even
     case Phase::kReading:
       read_and_frame(connection);
       return;
+    case Phase::kAwaiting:
+      // The client's next bytes wait until the answer is out; a vanished client ends the wait.
+      if (events & (EPOLLHUP | EPOLLERR)) {
+        close_connection(connection);
+        return;
+      }
+      if (events & EPOLLIN) connection.readable_pending = true;
+      return;
     case Phase::kLingering:
       if (events & (EPOLLHUP | EPOLLERR)) {
         close_connection(connection);
@@ -454,7 +498,7 @@ void ServerCore::wait_for_request(Connection& connection) {
     return;
   }
   connection.phase = Phase::kReading;
-  if (connection.body) {
+  if (connection.body || connection.collection) {
     // Like the header timeout, counted from the body's start: a slow POST cannot stretch it.
     if (!connection.timeout.armed_in(body_timeouts_)) {
       body_timeouts_.arm(connection.timeout, loop_.now());
@@ -511,6 +555,27 @@ void ServerCore::submit_backlog() {
 void ServerCore::on_job(std::size_t worker, pool::Job job) {
   auto& connection = *static_cast<Connection*>(job.item);
   workers_[worker]->serve(connection);
+  while (connection.outcome == Outcome::kHandOff) {
+    connection.handed_off_at = reactor::monotonic_ms();
+    // try_submit wakes a handler worker: each of these jobs may block, so there is no batch to
+    // wait for. After the submit the connection is that worker's.
+    if (handler_pool_->try_submit(pool::Job{&connection})) return;
+    connection.overloaded = true;  // no room: this worker answers 503 and goes on
+    workers_[worker]->serve(connection);
+  }
+  complete(connection);
+}
+
+void ServerCore::on_handler_job(std::size_t worker, pool::Job job) {
+  auto& connection = *static_cast<Connection*>(job.item);
+  if (reactor::monotonic_ms() - connection.handed_off_at > options_.max_queue_wait.count()) {
+    connection.overloaded = true;
+  }
+  handler_workers_[worker]->serve(connection);
+  complete(connection);
+}
+
+void ServerCore::complete(Connection& connection) {
   const bool urgent = connection.outcome != Outcome::kIdle || connection.input_maybe_more ||
                       connection.has_unanswered_input() ||
                       draining_.load(std::memory_order_relaxed);  // the reactor closes it now
@@ -576,6 +641,7 @@ void ServerCore::on_completed(Connection& connection) {
       join_rotation(connection);
       return;
     case Outcome::kIdle:
+    case Outcome::kHandOff:  // never reaches the reactor: on_job() passes it on
       after_response(connection);
       return;
   }
@@ -583,6 +649,10 @@ void ServerCore::on_completed(Connection& connection) {
 
 void ServerCore::after_response(Connection& connection) {
   connection.phase = Phase::kReading;
+  if (connection.exchange) {
+    await_answer(connection);  // a handler's answer comes first, draining or not
+    return;
+  }
   if (draining_.load(std::memory_order_relaxed)) {
     close_connection(connection);
     return;
@@ -635,6 +705,70 @@ void ServerCore::run_write_rotation() {
     turn->next_queued = nullptr;
     continue_writing(*turn);
     turn = next;
+  }
+}
+
+// ---- handler answers ----
+
+void ServerCore::exchange_ready(std::shared_ptr<ResponseExchange> exchange) {
+  {
+    std::lock_guard lock(answers_mutex_);
+    answers_.push_back(std::move(exchange));
+  }
+  answers_pending_.store(true);
+  loop_.wake();
+}
+
+void ServerCore::drain_answers() {
+  answers_pending_.store(false);
+  {
+    std::lock_guard lock(answers_mutex_);
+    answers_taken_.swap(answers_);
+  }
+  for (std::shared_ptr<ResponseExchange>& exchange : answers_taken_) {
+    auto& connection = *static_cast<Connection*>(exchange->owner());
+    // Only the connection's current exchange, and only while the reactor waits for it: one
+    // still with its worker is looked at when it comes back (on_completed), and one that has
+    // closed (and perhaps serves another client now) is none of this exchange's business.
+    if (connection.phase == Phase::kAwaiting && connection.exchange == exchange) {
+      await_answer(connection);
+    }
+  }
+  answers_taken_.clear();
+}
+
+void ServerCore::await_answer(Connection& connection) {
+  reactor::TimeoutList::unlink(connection.timeout);
+  connection.phase = Phase::kAwaiting;
+  ResponseExchange& exchange = *connection.exchange;
+  switch (exchange.answer()) {
+    case ResponseExchange::Answer::kNone:
+      return;  // exchange_ready() comes
+    case ResponseExchange::Answer::kResponse:
+      dispatch(connection);  // a worker sends it, with the static machinery if it is a file
+      return;
+    case ResponseExchange::Answer::kStream: {
+      std::string bytes;
+      const bool ended = exchange.take_stream_bytes(bytes);
+      const bool keep_alive =
+          exchange.request().keep_alive && exchange.request().version_minor >= 1;
+      if (ended) connection.exchange.reset();
+      if (bytes.empty()) {
+        if (!ended) return;
+        if (keep_alive) {
+          after_response(connection);
+        } else {
+          close_after_response(connection);
+        }
+        return;
+      }
+      connection.stash_output(bytes.data(), bytes.size());
+      connection.close_after_output = ended && !keep_alive;
+      connection.phase = Phase::kWriting;
+      send_timeouts_.arm(connection.timeout, loop_.now());
+      continue_writing(connection);
+      return;
+    }
   }
 }
 
@@ -694,6 +828,10 @@ void ServerCore::close_connection(Connection& connection) {
   }
   connection.clear_output();
   connection.body.reset();
+  connection.collection.reset();
+  if (connection.exchange) connection.exchange->close();  // its writers learn the client is gone
+  connection.exchange.reset();
+  connection.overloaded = false;
   release_input_buffer(connection);
   ::close(connection.fd);
   connection.fd = -1;

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -17,18 +18,26 @@
 #include "hybrid/server/connection.h"
 #include "hybrid/server/file_change_monitor.h"
 #include "hybrid/server/request_worker.h"
+#include "hybrid/server/response_exchange.h"
 #include "hybrid/server/server.h"
+#include "hybrid/server/service.h"
 #include "hybrid/server/virtual_hosts.h"
 
 namespace hybrid::server {
 
-class ServerCore final : public reactor::EventHandler {
+class ServerCore final : public reactor::EventHandler, public ExchangeListener {
  public:
   explicit ServerCore(ServerOptions options);
   ~ServerCore();
 
+  // Before run() only (std::logic_error afterwards): the routes, mounts and hooks.
+  Service& service();
+
   void run();
   void request_stop();
+
+  // Any thread: a parked handler exchange has something to send.
+  void exchange_ready(std::shared_ptr<ResponseExchange> exchange) override;
 
   const ServerOptions& options() const { return options_; }
   const reactor::Listener& listener() const { return *listener_; }
@@ -66,6 +75,13 @@ class ServerCore final : public reactor::EventHandler {
   void run_write_rotation();
   void on_completed(Connection& connection);
   void drain_completions();
+  // Pushes a connection a worker is done with to the reactor (the worker's last touch of it).
+  void complete(Connection& connection);
+  // Handler answers that arrived since the last round.
+  void drain_answers();
+  // Phase::kAwaiting: sends what the connection's exchange has, or waits for it.
+  void await_answer(Connection& connection);
+  void start_handler_pool();
 
   void wait_for_request(Connection& connection);
   bool ensure_input_buffer(Connection& connection);
@@ -86,8 +102,9 @@ class ServerCore final : public reactor::EventHandler {
   void check_root();
   bool drained() const;
 
-  // Workers: runs one job and hands the connection back.
+  // Workers: runs one job and hands the connection back (or on to the handler pool).
   void on_job(std::size_t worker, pool::Job job);
+  void on_handler_job(std::size_t worker, pool::Job job);
 
   ServerOptions options_;
   ResponseSettings settings_;
@@ -115,8 +132,20 @@ class ServerCore final : public reactor::EventHandler {
   std::unique_ptr<FileChangeMonitor> file_monitor_;  // outlives the workers' caches
   std::unique_ptr<FileChangeEvents> file_change_events_;
   reactor::EventLoop loop_{*this};
+  Service service_;  // filled before run(), read-only while the workers run
+  bool started_ = false;
   std::vector<std::unique_ptr<RequestWorker>> workers_;
   std::unique_ptr<pool::WorkerPool> pool_;
+  // Blocking handlers run here, started by run() when a route needs it; fast-lane workers submit
+  // to it directly (the connection passes from one worker to the other through its queue).
+  std::vector<std::unique_ptr<RequestWorker>> handler_workers_;
+  std::unique_ptr<pool::WorkerPool> handler_pool_;
+
+  // Exchanges whose handler answered (any thread pushes, the reactor swaps the list out).
+  std::mutex answers_mutex_;
+  std::vector<std::shared_ptr<ResponseExchange>> answers_;        // guarded by answers_mutex_
+  std::vector<std::shared_ptr<ResponseExchange>> answers_taken_;  // reactor only
+  std::atomic<bool> answers_pending_{false};
 
   // Connection objects are pooled for the server's lifetime: a stale epoll event can only ever
   // reach a live object. Objects closed during one epoll batch return to the free list after it,

@@ -1,8 +1,6 @@
-// Serves a directory on a loopback port until SIGINT/SIGTERM: the whole embedding API.
-#include <signal.h>
-
+// Serves a directory on a loopback port until SIGINT/SIGTERM: the smallest embedding of hybrid
+// (examples/service adds handlers).
 #include <cstdio>
-#include <thread>
 
 #include "hybrid/server/server.h"
 
@@ -12,20 +10,8 @@ int main(int argc, char** argv) {
   options.bind_address = "127.0.0.1";
   options.port = 0;  // any free port
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before the server starts its threads
-
-  hybrid::server::Server server(options);
+  hybrid::server::Server server(options);  // binds and opens the root, or throws
   std::printf("serving %s on %s\n", options.root.c_str(), server.url().c_str());
   std::fflush(stdout);
-  std::thread stopper([&] {
-    int signal = 0;
-    sigwait(&signals, &signal);
-    server.stop();
-  });
-  server.run();
-  stopper.join();
+  server.run_until_signal();  // serves until SIGINT or SIGTERM, then drains
 }

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <optional>
 #include <string_view>
+#include <utility>
 
 #include "gtest/gtest.h"
 
@@ -24,14 +25,14 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kListeningMarker = "listening on http://";
 
-// fork/exec of hybridd with stdout and stderr on a pipe whose read end (close-on-exec) is stored
-// in `output_fd`. Returns the child's pid, or -1 with `output_fd` untouched.
-pid_t spawn_hybridd(const std::vector<std::string>& args, int& output_fd) {
+// fork/exec of `program` with stdout and stderr on a pipe whose read end (close-on-exec) is
+// stored in `output_fd`. Returns the child's pid, or -1 with `output_fd` untouched.
+pid_t spawn(const std::string& program, const std::vector<std::string>& args, int& output_fd) {
   // Everything the child needs is built before fork(): only async-signal-safe calls run between
   // fork() and exec() in a process that may have other threads.
   std::vector<char*> argv;
-  std::string program = HYBRIDD_PATH;
-  argv.push_back(program.data());
+  std::string path = program;
+  argv.push_back(path.data());
   std::vector<std::string> copies = args;
   for (std::string& arg : copies) argv.push_back(arg.data());
   argv.push_back(nullptr);
@@ -61,7 +62,7 @@ pid_t spawn_hybridd(const std::vector<std::string>& args, int& output_fd) {
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::signal(SIGPIPE, SIG_DFL);
     ::execv(argv[0], argv.data());
-    constexpr std::string_view kExecFailed = "test harness: execv(HYBRIDD_PATH) failed\n";
+    constexpr std::string_view kExecFailed = "test harness: execv of the server failed\n";
     [[maybe_unused]] ssize_t ignored =
         ::write(STDERR_FILENO, kExecFailed.data(), kExecFailed.size());
     ::_exit(127);
@@ -118,13 +119,17 @@ bool has_option(const std::vector<std::string>& args, std::string_view name) {
 
 }  // namespace
 
-ServerProcess::ServerProcess(std::vector<std::string> args) {
+ServerProcess::ServerProcess(std::vector<std::string> args)
+    : ServerProcess(HYBRIDD_PATH, std::move(args)) {}
+
+ServerProcess::ServerProcess(std::string program, std::vector<std::string> args)
+    : program_(std::move(program)) {
   std::vector<std::string> full;
   if (!has_option(args, "--port")) full.insert(full.end(), {"--port", "0"});
   if (!has_option(args, "--bind")) full.insert(full.end(), {"--bind", "127.0.0.1"});
   full.insert(full.end(), args.begin(), args.end());
 
-  pid_ = spawn_hybridd(full, output_fd_);
+  pid_ = spawn(program_, full, output_fd_);
   if (pid_ < 0) return;
   reader_ = std::thread([this] { drain_output(); });
 
@@ -141,7 +146,8 @@ ServerProcess::ServerProcess(std::vector<std::string> args) {
 
   const std::string seen = output_;
   lock.unlock();
-  ADD_FAILURE() << "hybridd did not report \"" << kListeningMarker << "HOST:PORT\" within 10 s; "
+  ADD_FAILURE() << program_ << " did not report \"" << kListeningMarker
+                << "HOST:PORT\" within 10 s; "
                 << "output so far:\n"
                 << seen;
   kill_and_reap(pid_);
@@ -152,12 +158,12 @@ ServerProcess::ServerProcess(std::vector<std::string> args) {
 namespace {
 
 // A sanitizer report in the child's output fails the test that ran it, even when the test itself
-// only looked at responses: the sanitized builds run the real hybridd as the child.
-void fail_on_sanitizer_report(const std::string& output) {
+// only looked at responses: the sanitized builds run the real server as the child.
+void fail_on_sanitizer_report(const std::string& program, const std::string& output) {
   for (const char* marker : {"ERROR: AddressSanitizer", "WARNING: ThreadSanitizer",
                              "ERROR: LeakSanitizer", "runtime error:"}) {
     if (output.find(marker) != std::string::npos) {
-      ADD_FAILURE() << "hybridd reported \"" << marker << "\":\n" << output;
+      ADD_FAILURE() << program << " reported \"" << marker << "\":\n" << output;
       return;
     }
   }
@@ -173,7 +179,7 @@ ServerProcess::~ServerProcess() {
     pid_ = -1;
   }
   join_reader();
-  fail_on_sanitizer_report(output());
+  fail_on_sanitizer_report(program_, output());
 }
 
 void ServerProcess::drain_output() {
@@ -222,7 +228,7 @@ int ServerProcess::stop(int signal, std::chrono::milliseconds timeout) {
   if (!status) kill_and_reap(pid_);
   pid_ = -1;
   join_reader();
-  fail_on_sanitizer_report(output());
+  fail_on_sanitizer_report(program_, output());
   return status.value_or(-1);
 }
 
@@ -232,9 +238,14 @@ std::string ServerProcess::output() const {
 }
 
 RunResult run_hybridd(std::vector<std::string> args, std::chrono::milliseconds timeout) {
+  return run_program(HYBRIDD_PATH, std::move(args), timeout);
+}
+
+RunResult run_program(std::string program, std::vector<std::string> args,
+                      std::chrono::milliseconds timeout) {
   RunResult result;
   int fd = -1;
-  const pid_t pid = spawn_hybridd(args, fd);
+  const pid_t pid = spawn(program, args, fd);
   if (pid < 0) return result;
 
   const auto deadline = Clock::now() + timeout;
@@ -258,7 +269,7 @@ RunResult run_hybridd(std::vector<std::string> args, std::chrono::milliseconds t
       wait_until(pid, std::max(deadline, Clock::now()) + std::chrono::milliseconds(500));
   if (!status) {
     kill_and_reap(pid);
-    result.output += "\n[test harness: hybridd timed out and was killed]\n";
+    result.output += "\n[test harness: " + program + " timed out and was killed]\n";
     result.exit_code = -1;
   } else if (WIFEXITED(*status)) {
     result.exit_code = WEXITSTATUS(*status);

@@ -1,8 +1,9 @@
-// Runs the real hybridd binary as a child process on an ephemeral loopback port, for black-box
-// tests. The child is ended (SIGKILL) by the destructor if the test did not stop it, and by the
-// kernel (PR_SET_PDEATHSIG) if the thread that started it dies, so a crashed test never leaves a
-// server running. Create it on the test's main thread: the death signal follows the creating
-// thread, not the process.
+// Runs the real hybridd binary (or another server that prints the same "listening on" line, such
+// as examples/service) as a child process on an ephemeral loopback port, for black-box tests. The
+// child is ended (SIGKILL) by the destructor if the test did not stop it, and by the kernel
+// (PR_SET_PDEATHSIG) if the thread that started it dies, so a crashed test never leaves a server
+// running. Create it on the test's main thread: the death signal follows the creating thread, not
+// the process.
 #pragma once
 
 #include <sys/types.h>
@@ -25,6 +26,8 @@ class ServerProcess {
   // used. A background thread drains the child's stdout and stderr so a chatty server never
   // blocks on a full pipe.
   explicit ServerProcess(std::vector<std::string> args);
+  // The same for the server binary at `program` (a path).
+  ServerProcess(std::string program, std::vector<std::string> args);
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
@@ -45,6 +48,7 @@ class ServerProcess {
   void drain_output();  // the reader thread's body
   void join_reader();
 
+  std::string program_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   int output_fd_ = -1;
@@ -64,6 +68,9 @@ struct RunResult {
   std::string output;
 };
 RunResult run_hybridd(std::vector<std::string> args,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(10));
+// The same for the binary at `program`.
+RunResult run_program(std::string program, std::vector<std::string> args,
                       std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 }  // namespace hybrid::test

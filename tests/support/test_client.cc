@@ -265,7 +265,15 @@ std::optional<Response> TestClient::read_response(bool head_request,
     buffer_.erase(0, head_size);
     return response;
   }
-  if (response.has_header("transfer-encoding")) return std::nullopt;  // chunked: not needed here
+  if (response.has_header("transfer-encoding")) {
+    // Only "chunked" alone: the server applies no other transfer coding (RFC 9112 §6.1).
+    if (to_lower(response.header("transfer-encoding")) != "chunked" ||
+        response.headers.count("transfer-encoding") != 1) {
+      return std::nullopt;
+    }
+    if (!read_chunked(head_size, response.body, deadline)) return std::nullopt;
+    return response;
+  }
 
   const std::optional<long long> length = content_length(response);
   if (length && *length < 0) return std::nullopt;
@@ -287,6 +295,49 @@ std::optional<Response> TestClient::read_response(bool head_request,
     buffer_.clear();
     return response;
   }
+}
+
+bool TestClient::read_chunked(std::size_t offset, std::string& body, Clock::time_point deadline) {
+  // The next CRLF-terminated line at `offset`, waiting for more bytes as needed.
+  const auto next_line = [&](std::string_view& line) {
+    for (;;) {
+      const std::size_t crlf = buffer_.find("\r\n", offset);
+      if (crlf != std::string::npos) {
+        line = std::string_view(buffer_).substr(offset, crlf - offset);
+        offset = crlf + 2;
+        return true;
+      }
+      if (!fill(deadline)) return false;
+    }
+  };
+  body.clear();
+  for (;;) {
+    // chunk-size [chunk-ext] CRLF: hex digits, then ';' and extensions (ignored)
+    std::string_view line;
+    if (!next_line(line)) return false;
+    const std::string_view digits = line.substr(0, line.find(';'));
+    std::size_t size = 0;
+    const auto [end, error] =
+        std::from_chars(digits.data(), digits.data() + digits.size(), size, 16);
+    if (digits.empty() || error != std::errc{} || end != digits.data() + digits.size()) {
+      return false;
+    }
+    if (size == 0) break;
+    while (buffer_.size() < offset + size + 2) {
+      if (!fill(deadline)) return false;
+    }
+    if (buffer_.compare(offset + size, 2, "\r\n") != 0) return false;
+    body.append(buffer_, offset, size);
+    offset += size + 2;
+  }
+  // trailer-section CRLF
+  for (;;) {
+    std::string_view line;
+    if (!next_line(line)) return false;
+    if (line.empty()) break;
+  }
+  buffer_.erase(0, offset);
+  return true;
 }
 
 bool TestClient::wait_closed(std::chrono::milliseconds timeout) {

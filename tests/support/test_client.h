@@ -38,7 +38,9 @@ class TestClient {
   bool send(std::string_view bytes);
 
   // Reads one response. `head_request` means the response to a HEAD: no body follows even with a
-  // Content-Length. nullopt on timeout, close before a complete response, or a malformed response.
+  // Content-Length. A chunked body (RFC 9112 §7.1) is decoded into `body`, its trailer fields
+  // dropped; the Transfer-Encoding header stays. nullopt on timeout, close before a complete
+  // response, or a malformed response.
   std::optional<Response> read_response(
       bool head_request = false, std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
@@ -53,6 +55,10 @@ class TestClient {
 
  private:
   bool fill(std::chrono::steady_clock::time_point deadline);
+  // Decodes the chunked body that starts at buffer_[offset] into `body` and erases everything up
+  // to its end from buffer_; false when it is malformed or incomplete by `deadline`.
+  bool read_chunked(std::size_t offset, std::string& body,
+                    std::chrono::steady_clock::time_point deadline);
 
   int fd_ = -1;
   std::string buffer_;  // bytes received but not yet consumed

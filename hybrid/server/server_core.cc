@@ -576,8 +576,9 @@ void ServerCore::on_handler_job(std::size_t worker, pool::Job job) {
 }
 
 void ServerCore::complete(Connection& connection) {
+  // A handler's answer still to come is urgent too: the reactor must be waiting for it.
   const bool urgent = connection.outcome != Outcome::kIdle || connection.input_maybe_more ||
-                      connection.has_unanswered_input() ||
+                      connection.has_unanswered_input() || connection.exchange != nullptr ||
                       draining_.load(std::memory_order_relaxed);  // the reactor closes it now
   std::atomic<bool>& reactor_waits = connection.reactor_waits;
   // Publish the connection back to the reactor: after this push the worker never touches it

@@ -177,8 +177,9 @@ using BeforeHook = std::function<std::optional<Response>(const Request&)>;
 // decoded path, which outlive the Request for deferred responses.
 using AfterHook =
     std::function<void(std::string_view method, std::string_view path, Response& response)>;
-// Builds the body of an error hybrid sends for a handler route or unmatched path (404, 405, 413,
+// Builds the response for an error hybrid sends on a route of the service's (400, 405, 413, 417,
 // 500, 503): a service answers its API clients in its own format. Without it, errors are HTML.
+// Paths no route matches belong to the static root, whose errors (404) stay HTML.
 using ErrorFormatter = std::function<Response(int status)>;
 
 }  // namespace hybrid::server

@@ -15,8 +15,9 @@
 // (`threads`) behind a lock-free queue parses requests, routes them, serves static files and runs
 // non-blocking handlers; a second pool (`handler_threads`) runs blocking handlers, so a slow
 // database call never delays a static file. Deferred responses and streams are written by the
-// reactor. None of the server's threads ever takes SIGINT, SIGTERM or SIGHUP: they are blocked
-// there, so an application's own signal handling (or run_until_signal()) sees them.
+// reactor. The workers block SIGINT, SIGTERM, SIGHUP and the other asynchronous signals, so
+// they reach the application's threads (a sigwait() thread, or run_until_signal()), never a
+// worker that would not handle them.
 #pragma once
 
 #include <chrono>
@@ -137,8 +138,10 @@ class Server {
   // workers. Call once.
   void run();
 
-  // run() until SIGINT or SIGTERM arrives (a thread of its own waits for them, blocked on every
-  // other thread), then the same drain. Returns the signal's number.
+  // run() until SIGINT or SIGTERM arrives, then the same drain; returns the signal's number.
+  // While it runs, a handler for both signals stops the server (the previous handlers and the
+  // calling thread's signal mask come back afterwards); whichever thread of the process the
+  // kernel picks, the server's own threads block them. One server at a time.
   int run_until_signal();
 
   // Any thread, and async-signal-safe: an atomic store and an eventfd write.

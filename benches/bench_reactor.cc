@@ -4,6 +4,7 @@
 //   parse a request      http::parse_request             Debian's http-parser (if built with it)
 //   hand a job over      pool::WorkerPool (lock-free)    mutex + condition_variable queue
 //   Content-Type         mime_type_for_extension         std::unordered_map with a lowered key
+//   route a request      http::Router (a segment tree)   a linear scan of pre-split patterns
 //   sniffed type         MimeSniffer cache hit           a libmagic call (cache miss)
 //   200 head             ResponseHeadWriter              snprintf of the same bytes
 //   404 response         build_error_response            copying a cached 404 and patching Date
@@ -51,6 +52,7 @@
 #include "hybrid/http/request.h"
 #include "hybrid/http/request_parser.h"
 #include "hybrid/http/response_head.h"
+#include "hybrid/http/router.h"
 #include "hybrid/http/status.h"
 #include "hybrid/pool/worker_pool.h"
 #include "hybrid/server/server.h"
@@ -475,6 +477,179 @@ void BM_MimeByExtension_UnorderedMap(benchmark::State& state) {
 BENCHMARK(BM_MimeByExtension_UnorderedMap);
 
 // ---------------------------------------------------------------------------------------------
+// Routing among 100 routes, the shape of a REST API: per resource a list, an item, its update and
+// a nested delete, with a static-file {path...} route in place of the last one.
+
+constexpr std::size_t kRouteResources = 25;
+
+std::vector<std::string> router_patterns() {
+  std::vector<std::string> patterns;
+  for (std::size_t r = 0; r < kRouteResources; ++r) {
+    const std::string base = "/api/v1/res" + std::string(r < 10 ? "0" : "") + std::to_string(r);
+    patterns.push_back("GET " + base);
+    patterns.push_back("GET " + base + "/{id}");
+    patterns.push_back("PUT " + base + "/{id}");
+    patterns.push_back("DELETE " + base + "/{id}/tags/{tag}");
+  }
+  patterns.back() = "GET /static/{path...}";
+  return patterns;
+}
+
+struct RouteCase {
+  std::string_view method;
+  std::string_view path;
+  std::size_t route;  // http::kNoRoute: 404
+};
+constexpr std::array<RouteCase, 6> kRouteCases{{
+    {"GET", "/api/v1/res17", 68},
+    {"GET", "/api/v1/res03/12345", 13},
+    {"PUT", "/api/v1/res21/abc%20def", 86},
+    {"DELETE", "/api/v1/res10/7/tags/blue", 43},
+    {"GET", "/static/css/site.min.css", 99},
+    {"GET", "/api/v1/res99", http::kNoRoute},
+}};
+
+void BM_RouterMatch_Hybrid(benchmark::State& state) {
+  http::Router router;
+  for (const std::string& pattern : router_patterns()) router.add(pattern);
+  http::RouteParams params;
+  params.reserve(router.scratch_bytes(256));
+  for (const RouteCase& c : kRouteCases) {
+    const http::RouteMatch match = router.match(c.method, c.path, params);
+    if (match.route != c.route) {
+      state.SkipWithError(("Router: wrong route for " + std::string(c.path)).c_str());
+      return;
+    }
+  }
+  if (router.match("PUT", "/api/v1/res21/abc%20def", params).route != 86 ||
+      params.get("id") != "abc def") {
+    state.SkipWithError("Router: wrong parameter value");
+    return;
+  }
+  for (auto _ : state) {
+    for (const RouteCase& c : kRouteCases) {
+      http::RouteMatch match = router.match(c.method, c.path, params);
+      benchmark::DoNotOptimize(match);
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(kRouteCases.size()));
+  state.SetLabel("100 routes, " + std::to_string(kRouteCases.size()) + " requests");
+}
+BENCHMARK(BM_RouterMatch_Hybrid);
+
+// The reference: what a router without a tree does (cpp-httplib tries each handler's regex in
+// turn; this is the cheaper form of that): decode the path's segments once, then compare them
+// with each pattern's pre-split segments in registration order. The cases above are ones where
+// registration order and the Router's precedence agree.
+class LinearRouter {
+ public:
+  explicit LinearRouter(const std::vector<std::string>& patterns) {
+    for (const std::string& pattern : patterns) {
+      const std::size_t space = pattern.find(' ');
+      Route route{pattern.substr(0, space), {}};
+      for (std::size_t at = space + 2;;) {
+        const std::size_t end = std::min(pattern.find('/', at), pattern.size());
+        route.segments.push_back(pattern.substr(at, end - at));
+        if (end == pattern.size()) break;
+        at = end + 1;
+      }
+      routes_.push_back(std::move(route));
+    }
+  }
+
+  // The route id, or kNoRoute; the wildcard values are left in values().
+  std::size_t match(std::string_view method, std::string_view path) {
+    std::size_t count = 0;
+    std::size_t size = 0;
+    for (std::size_t at = 1; count < segments_.size();) {
+      std::size_t end = path.find('/', at);
+      if (end == std::string_view::npos) end = path.size();
+      const std::size_t start = size;
+      for (std::size_t i = at; i < end; ++i) {
+        if (path[i] == '%' && i + 2 < end) {
+          scratch_[size++] = static_cast<char>(hex(path[i + 1]) * 16 + hex(path[i + 2]));
+          i += 2;
+        } else {
+          scratch_[size++] = path[i];
+        }
+      }
+      segments_[count++] = std::string_view(scratch_.data() + start, size - start);
+      if (end == path.size()) break;
+      scratch_[size++] = '/';
+      at = end + 1;
+    }
+    for (std::size_t id = 0; id < routes_.size(); ++id) {
+      const Route& route = routes_[id];
+      if (route.method != method) continue;
+      if (matches(route, count)) return id;
+    }
+    return http::kNoRoute;
+  }
+
+  std::span<const std::string_view> values() const { return {values_.data(), value_count_}; }
+
+ private:
+  static int hex(char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; }
+
+  struct Route {
+    std::string method;
+    std::vector<std::string> segments;  // "{x}" a parameter, "{x...}" the rest
+  };
+
+  bool matches(const Route& route, std::size_t count) {
+    value_count_ = 0;
+    for (std::size_t i = 0; i < route.segments.size(); ++i) {
+      const std::string& want = route.segments[i];
+      if (want.ends_with("...}")) {
+        if (i >= count) return false;
+        const char* first = segments_[i].data();  // decoded segments are contiguous, '/'-joined
+        const char* last = segments_[count - 1].data() + segments_[count - 1].size();
+        values_[value_count_++] = std::string_view(first, static_cast<std::size_t>(last - first));
+        return true;
+      }
+      if (i >= count) return false;
+      if (want.starts_with('{')) {
+        if (segments_[i].empty()) return false;
+        values_[value_count_++] = segments_[i];
+      } else if (want != segments_[i]) {
+        return false;
+      }
+    }
+    return route.segments.size() == count;
+  }
+
+  std::vector<Route> routes_;
+  std::array<char, 256> scratch_{};
+  std::array<std::string_view, 32> segments_{};
+  std::array<std::string_view, 32> values_{};
+  std::size_t value_count_ = 0;
+};
+
+void BM_RouterMatch_LinearScan(benchmark::State& state) {
+  LinearRouter router(router_patterns());
+  for (const RouteCase& c : kRouteCases) {
+    if (router.match(c.method, c.path) != c.route) {
+      state.SkipWithError(("LinearRouter: wrong route for " + std::string(c.path)).c_str());
+      return;
+    }
+  }
+  if (router.match("PUT", "/api/v1/res21/abc%20def") != 86 || router.values().size() != 1 ||
+      router.values()[0] != "abc def") {
+    state.SkipWithError("LinearRouter: wrong parameter value");
+    return;
+  }
+  for (auto _ : state) {
+    for (const RouteCase& c : kRouteCases) {
+      std::size_t route = router.match(c.method, c.path);
+      benchmark::DoNotOptimize(route);
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(kRouteCases.size()));
+  state.SetLabel("100 routes, " + std::to_string(kRouteCases.size()) + " requests");
+}
+BENCHMARK(BM_RouterMatch_LinearScan);
+
+// ---------------------------------------------------------------------------------------------
 // Content-Type by content: an extension-less text file (a LICENSE) through MimeSniffer.
 
 struct SniffTarget {
@@ -897,6 +1072,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
          "BM_JobQueue_MutexCondvar/4/real_time"},
         {"extension table vs unordered_map", "BM_MimeByExtension_Table",
          "BM_MimeByExtension_UnorderedMap"},
+        {"Router vs linear scan (100 routes)", "BM_RouterMatch_Hybrid",
+         "BM_RouterMatch_LinearScan"},
         {"sniffer cache hit vs libmagic", "BM_MimeSniff_CacheHit", "BM_MimeSniff_Libmagic"},
         {"ResponseHeadWriter vs snprintf (200)", "BM_ResponseHead200_Writer",
          "BM_ResponseHead200_Snprintf"},

@@ -1,101 +1,143 @@
-// Request routing by method and path, with patterns in the style of Go's ServeMux (1.22):
-// "GET /api/items/{id}", "/health" (any method), "GET /assets/{path...}" (the rest of the path).
-// Pure: no threads, no sockets. Built once, then matched from many threads (match() is const
-// and keeps its scratch in the caller's RouteParams).
+// Request routing with Go 1.22 ServeMux-style patterns ("GET /items/{id}", "/static/{path...}"):
+// which of an application's routes answers a method and a path. Pure and allocation-free on the
+// match path; the patterns are registered once at start-up, where mistakes throw.
 #pragma once
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace hybrid::http {
 
+// At most this many wildcards in one pattern, so a match fills fixed slots (like kMaxHeaders).
 inline constexpr std::size_t kMaxRouteParams = 16;
 
-// The path parameters of one match: names view the Router's patterns, values the decoded
-// segments kept here. Valid until the next match() with the same RouteParams. Reuse one per
-// thread: after the first requests, matching allocates nothing.
+// The value kFound never carries: "no route".
+inline constexpr std::size_t kNoRoute = std::numeric_limits<std::size_t>::max();
+
+struct RouteParam {
+  std::string_view name;   // into the Router: valid as long as the Router lives
+  std::string_view value;  // percent-decoded, into RouteParams' scratch (see RouteParams)
+};
+
+// The wildcard values of the last match, owned by the caller and reused: keep one per thread (or
+// per connection). Its scratch holds the decoded path and the Allow list; it grows to the longest
+// path seen and never shrinks, so after warm-up — or after reserve() — match() never allocates.
+// Every view in it (and RouteMatch::allow) stays valid until it is passed to match() again.
 class RouteParams {
  public:
-  std::size_t size() const { return count_; }
-  std::string_view name(std::size_t i) const { return slots_[i].name; }
-  std::string_view value(std::size_t i) const {
-    return std::string_view(values_).substr(slots_[i].offset, slots_[i].length);
-  }
+  // The value bound to {name} or {name...} by the matched route; nullopt when that route has no
+  // such wildcard or the last match found no route. A {name...} that matched nothing gives "".
   std::optional<std::string_view> get(std::string_view name) const;
+
+  // Every wildcard of the matched route, left to right.
+  std::span<const RouteParam> all() const { return {slots_.data(), count_}; }
+
+  // Makes room for `bytes` of scratch; Router::scratch_bytes() says how many a path needs.
+  void reserve(std::size_t bytes);
 
  private:
   friend class Router;
-  struct Slot {
-    std::string_view name;
-    std::size_t offset = 0;
-    std::size_t length = 0;
-  };
-  std::array<Slot, kMaxRouteParams> slots_{};
+
+  std::array<RouteParam, kMaxRouteParams> slots_{};
   std::size_t count_ = 0;
-  std::string values_;   // decoded parameter values
-  std::string decoded_;  // the decoded path segments, back to back
-  std::vector<std::pair<std::size_t, std::size_t>> segments_;  // offset, length in decoded_
-  std::string allow_;                                          // RouteMatch::allow
+  std::vector<char> scratch_;
+};
+
+enum class RouteResult : std::uint8_t {
+  kFound,             // `route` answers this method and path
+  kNotFound,          // no route matches the path, whatever the method (→ 404)
+  kMethodNotAllowed,  // routes match the path, none for this method (→ 405 with Allow)
+  kOptions,     // OPTIONS, and no route for it matches: answer from `allow` (RFC 9110 §9.3.7)
+  kBadRequest,  // the path has a malformed %-escape, a NUL, or no leading '/' (→ 400)
 };
 
 struct RouteMatch {
-  enum class Kind : unsigned char {
-    kFound,             // `route` answers it
-    kMethodNotAllowed,  // the path has routes, none for this method: 405 with `allow`
-    kOptions,           // OPTIONS without an OPTIONS route: 204 with `allow`
-    kNotFound,          // no route has this path
-    kBadRequest,        // the path has a malformed escape or a decoded NUL
-  };
-  Kind kind = Kind::kNotFound;
-  std::size_t route = 0;
-  // kMethodNotAllowed, kOptions: the methods the path's routes take ("GET, HEAD, OPTIONS"), in
-  // the RouteParams given to match() (valid until its next match).
+  RouteResult result = RouteResult::kNotFound;
+  std::size_t route = kNoRoute;  // the id add() returned, for kFound
+  // For kMethodNotAllowed and kOptions, the Allow field value (RFC 9110 §10.2.1), e.g.
+  // "GET, HEAD, OPTIONS"; empty otherwise. Points into the RouteParams given to match().
   std::string_view allow;
 };
 
+// A routing table. Patterns are "[METHOD ]PATH":
+//   - METHOD is any token (RFC 9110 §9.1, case-sensitive); without one the route takes every
+//     method. A GET route also answers HEAD.
+//   - PATH starts with '/' and is split on '/' into segments, each one of
+//       literal    compared after percent-decoding both sides ("/caf%C3%A9" == "/café");
+//       {name}     one non-empty segment, name = [A-Za-z_][A-Za-z0-9_]*;
+//       {name...}  last only: the rest of the path after its '/', possibly empty.
+//     "/static/{p...}" matches "/static/" and "/static/a/b.css" but not "/static"; a trailing
+//     '/' without a wildcard is an ordinary (empty) segment, so "/docs/" matches only "/docs/".
+//
+// Precedence, when several patterns match a request: segments are compared left to right, and at
+// each one a literal beats a {name} beats a {name...}; the first of those branches that leads to
+// a route for the method wins (the others are tried only when it leads nowhere: backtracking).
+// Among patterns of the same shape, the request's own method beats GET-for-HEAD beats no method.
+// Two patterns conflict only when they have the same shape and the same method (or both none);
+// overlapping shapes are ordered by the rule above (Go would reject some of them at registration).
+//
+// add() is for start-up, from one thread. match() is const and may then run on any number of
+// threads at once, each with its own RouteParams.
 class Router {
  public:
-  // Registers "[METHOD ]/path" and returns its id (0, 1, 2, ... in order). A segment is a
-  // literal (percent-escapes allowed, compared decoded), "{name}" (one non-empty segment), or,
-  // last only, "{name...}" (the rest of the path, possibly empty). Throws std::invalid_argument
-  // for a malformed pattern, and for one that conflicts with an earlier one: the same shape
-  // (literals, parameters and rest in the same places, whatever the names) and the same method,
-  // or both without a method.
+  Router();
+  ~Router();
+  Router(Router&&) noexcept;
+  Router& operator=(Router&&) noexcept;
+  Router(const Router&) = delete;
+  Router& operator=(const Router&) = delete;
+
+  // Registers a pattern and returns its route id: 0, 1, 2, … in registration order. Throws
+  // std::invalid_argument, leaving the router as it was, for a malformed pattern, one with more
+  // than kMaxRouteParams wildcards, a 65th distinct method, or one that conflicts with an earlier
+  // pattern (the message names both).
   std::size_t add(std::string_view pattern);
 
-  // Routes `method` and the raw (percent-encoded) `path` of a request. Each '/'-separated
-  // segment is decoded on its own, so "%2F" stays inside its segment. Among the routes whose
-  // path matches and which take the method, the most specific wins: segment by segment from the
-  // left, a literal beats a parameter beats the rest; on the same shape a route for the method
-  // beats one without a method. GET routes answer HEAD too, unless the shape has a HEAD route.
+  // Routes `method` (a request's method token) and `path` (the request-target's path as sent,
+  // still percent-encoded, e.g. TargetParts::path). The path is split on its literal '/' first and
+  // each segment is decoded after, so "%2F" stays inside a segment and a {name} can hold a '/'.
+  // On kFound, `params` holds the route's wildcard values; otherwise it holds none.
   RouteMatch match(std::string_view method, std::string_view path, RouteParams& params) const;
 
-  bool empty() const { return shapes_.empty(); }
+  // How many routes were added, and the pattern of one of them, as given.
+  std::size_t size() const { return patterns_.size(); }
+  std::string_view pattern(std::size_t route) const { return patterns_.at(route); }
+
+  // The scratch a match of a path of `path_bytes` needs: reserve it once to never allocate.
+  std::size_t scratch_bytes(std::size_t path_bytes) const { return path_bytes + allow_bytes_; }
 
  private:
-  struct Segment {
-    enum class Kind : unsigned char { kLiteral, kParam, kRest };
-    Kind kind = Kind::kLiteral;
-    std::string text;  // a literal, decoded; a parameter's name
+  struct Node;
+  struct Search;
+  struct RouteNames {
+    std::size_t first = 0;  // index into param_names_
+    std::size_t count = 0;
   };
-  struct Shape {
-    std::vector<Segment> segments;
-    std::vector<std::pair<std::string, std::size_t>> methods;  // method → route id
-    std::size_t any_method = kNone;                            // the route without a method
-  };
-  static constexpr std::size_t kNone = ~std::size_t{0};
 
-  static bool matches(const Shape& shape, const RouteParams& params);
-  // Negative when `a` is more specific than `b`, positive when less, 0 when of the same shape.
-  static int compare_specificity(const Shape& a, const Shape& b);
-  static std::size_t route_for(const Shape& shape, std::string_view method);
-  void fill_params(const Shape& shape, RouteParams& params) const;
-  std::vector<Shape> shapes_;
-  std::size_t routes_ = 0;
+  std::size_t method_index(std::string_view token) const;
+  std::size_t add_method(std::string_view token);
+  std::size_t write_allow(std::uint64_t methods, char* out) const;
+
+  std::unique_ptr<Node> root_;
+  // The patterns as given, by route id. A deque, so the parameter names viewing into them stay
+  // put while routes are added.
+  std::deque<std::string> patterns_;
+  std::vector<RouteNames> route_names_;        // by route id
+  std::vector<std::string_view> param_names_;  // every route's names, left to right
+  // Method tokens by index (a bit in a 64-bit set). The first seven are the standard ones in the
+  // order Allow lists them; allow_order_ puts the others after them, alphabetically.
+  std::vector<std::string> methods_;
+  std::vector<std::size_t> allow_order_;
+  std::size_t allow_bytes_ = 0;  // the longest Allow value: every token with its ", "
 };
 
 }  // namespace hybrid::http

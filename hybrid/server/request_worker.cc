@@ -589,8 +589,8 @@ std::optional<RequestWorker::Answer> RequestWorker::respond_routed(Connection& c
   if (!http::split_target(request.target, parts)) return std::nullopt;  // 400 or "OPTIONS *"
   const http::RouteMatch match =
       service_.router().match(request.method_token, parts.path, route_params_);
-  if (match.kind == http::RouteMatch::Kind::kNotFound) return std::nullopt;  // the root's
-  if (match.kind == http::RouteMatch::Kind::kFound) {
+  if (match.result == http::RouteResult::kNotFound) return std::nullopt;  // the root's
+  if (match.result == http::RouteResult::kFound) {
     const Route& route = service_.route(match.route);
     if (route.mount_fd < 0) {
       return respond_handler(connection, route, parts.path, parts.query, keep_alive, head_only);
@@ -605,10 +605,10 @@ std::optional<RequestWorker::Answer> RequestWorker::respond_routed(Connection& c
   connection.consume_request();
   keep_alive = keep_alive && !http::has_body(request);
   connection.request_bytes_unread = !keep_alive;
-  switch (match.kind) {
-    case http::RouteMatch::Kind::kMethodNotAllowed:
+  switch (match.result) {
+    case http::RouteResult::kMethodNotAllowed:
       return emit_service_error(connection, 405, keep_alive, head_only, match.allow);
-    case http::RouteMatch::Kind::kOptions: {
+    case http::RouteResult::kOptions: {
       // RFC 9110 §9.3.7: what this resource allows, from the routing table.
       http::ResponseHeadWriter head(batch_room(), http::Status::kNoContent, http::http_date_now());
       head.header("Allow", match.allow);
@@ -690,8 +690,8 @@ RequestWorker::Answer RequestWorker::respond_handler(Connection& connection, con
   for (const http::Header& header : request.headers())
     fields_.push_back({header.name, header.value});
   params_.clear();
-  for (std::size_t i = 0; i < route_params_.size(); ++i) {
-    params_.push_back({route_params_.name(i), route_params_.value(i)});
+  for (const http::RouteParam& param : route_params_.all()) {
+    params_.push_back({param.name, param.value});
   }
   decoded_path_.clear();
   http::percent_decode(path, decoded_path_);  // the router accepted it: well-formed

@@ -527,7 +527,9 @@ FlushResult RequestWorker::flush(Connection& connection) {
     } else if (sent < 0 && errno == EINTR) {
       continue;
     } else if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      connection.stash_output(batch_.data() + sent_total, batch_size_ - sent_total);
+      // Anything already pending was answered after the batch (an in-memory body too large for
+      // it): the batch's rest goes first.
+      connection.stash_output_first(batch_.data() + sent_total, batch_size_ - sent_total);
       batch_size_ = 0;
       return FlushResult::kBlocked;
     } else {

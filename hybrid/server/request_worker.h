@@ -75,7 +75,8 @@ class RequestWorker {
                       int root_fd, bool keep_alive);
   Answer respond_error(http::Status status, bool keep_alive, bool head_only,
                        std::span<const http::Header> headers = {});
-  // Sends the batch; anything unsent moves into the connection's pending output.
+  // Sends the batch, then the pending output; what is unsent of the batch goes ahead of that
+  // output (the batch always holds the earlier responses).
   FlushResult flush(Connection& connection);
   std::span<char> batch_room() {
     return {batch_.data() + batch_size_, batch_.size() - batch_size_};

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <optional>
 #include <random>
 #include <string>
@@ -193,6 +194,39 @@ TEST_F(RequestWorkerTest, AnInMemoryBodyThatMissesTheBatchStillFollowsIt) {
   for (unsigned i = 0; i < 3; ++i) EXPECT_TRUE(replies[i].body == small[i]) << "body " << i;
   EXPECT_NE(replies[3].head.find("Content-Encoding: gzip"), std::string::npos) << replies[3].head;
   EXPECT_TRUE(replies[3].body == *gzipped) << "gzip body differs";
+}
+
+TEST_F(RequestWorkerTest, ARedirectWhoseLocationOutgrowsTheBatchRoomStillGoesOut) {
+  // A small-file limit of 1 KiB keeps the batch small (4 × 2.6 KiB); a directory whose
+  // percent-encoded path is ~5.5 KiB makes each 301 larger than half of it. The first 301 fits
+  // the empty batch, the second does not fit what is left — yet must be sent, and the
+  // connection must go on answering.
+  std::string target;
+  for (int level = 0; level < 12; ++level) {
+    target += "/d";
+    for (int i = 0; i < 150; ++i) target += "%20";
+  }
+  std::filesystem::path directory = root_.path();
+  for (int level = 0; level < 12; ++level) directory /= "d" + std::string(150, ' ');
+  std::filesystem::create_directories(directory);
+  root_.write("f.txt", "after");
+
+  settings_.small_file_limit = 1024;
+  use_root();
+  const std::string received =
+      exchange(request_for(target) + request_for(target) + request_for("/f.txt"));
+  const std::vector<Reply> replies = split_replies(received);
+
+  std::string status_lines;
+  for (const Reply& reply : replies)
+    status_lines += reply.head.substr(0, reply.head.find('\r')) + "; ";
+  ASSERT_EQ(replies.size(), 3u) << status_lines;
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_TRUE(replies[i].head.starts_with("HTTP/1.1 301 ")) << replies[i].head.substr(0, 40);
+    EXPECT_NE(replies[i].head.find("\r\nLocation: " + target + "/\r\n"), std::string::npos);
+  }
+  EXPECT_TRUE(replies[2].head.starts_with("HTTP/1.1 200 "));
+  EXPECT_EQ(replies[2].body, "after");
 }
 
 }  // namespace

@@ -170,13 +170,22 @@ FlushResult Connection::flush_output(std::uint64_t turn_bytes) {
 }
 
 void Connection::stash_output(const char* bytes, std::size_t length) {
-  std::size_t pending = output_end - output_begin;
-  auto merged = std::make_unique_for_overwrite<char[]>(pending + length);
-  if (pending > 0) std::memcpy(merged.get(), output.get() + output_begin, pending);
-  std::memcpy(merged.get() + pending, bytes, length);
+  std::string_view pending(output.get() + output_begin, output_end - output_begin);
+  replace_output(pending, {bytes, length});
+}
+
+void Connection::stash_output_first(const char* bytes, std::size_t length) {
+  std::string_view pending(output.get() + output_begin, output_end - output_begin);
+  replace_output({bytes, length}, pending);
+}
+
+void Connection::replace_output(std::string_view first, std::string_view second) {
+  auto merged = std::make_unique_for_overwrite<char[]>(first.size() + second.size());
+  if (!first.empty()) std::memcpy(merged.get(), first.data(), first.size());
+  if (!second.empty()) std::memcpy(merged.get() + first.size(), second.data(), second.size());
   output = std::move(merged);
   output_begin = 0;
-  output_end = pending + length;
+  output_end = first.size() + second.size();
 }
 
 void Connection::clear_output() {

@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hybrid/http/body_framing.h"
@@ -189,8 +190,11 @@ struct Connection final : reactor::EventHandler {
   // the peer is gone or the file shrank (close the connection).
   FlushResult flush_output(std::uint64_t turn_bytes = kUnlimitedTurn);
 
-  // Keeps `bytes` as pending output (a copy; the slow path only).
+  // Keeps `bytes` as pending output (a copy; the slow path only), after what is pending.
   void stash_output(const char* bytes, std::size_t length);
+  // The same, before what is pending: for bytes that were due first, such as the unsent rest of
+  // a worker's batch when a later response in it already left its body here.
+  void stash_output_first(const char* bytes, std::size_t length);
 
   // Releases output state and the file; keeps the input.
   void clear_output();
@@ -198,6 +202,8 @@ struct Connection final : reactor::EventHandler {
  private:
   Frame frame_input(const http::ParseLimits& limits, http::Request& request, HeadParse parse);
   void compact_input();
+  // Pending output becomes `first` then `second` (either may view the old output).
+  void replace_output(std::string_view first, std::string_view second);
 
   ServerCore& core_;
 };

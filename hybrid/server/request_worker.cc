@@ -31,6 +31,11 @@ constexpr std::size_t kHeadRoom = 1536;       // the largest head a 200, 206 or 
 constexpr std::size_t kErrorRoom = 2048;      // an error response with its default body
 constexpr std::size_t kBatchedResponses = 4;  // small responses one batch holds at least
 
+// The longest Location a 301 can carry: FileResponder::choose() needs 3 × target + 16 bytes.
+std::size_t location_room(const ResponseSettings& settings) {
+  return 3 * settings.parse.max_request_line + 16;
+}
+
 std::size_t largest_error_page(const ResponseSettings& settings) {
   std::size_t largest = 0;
   for (const auto& page : settings.error_pages) largest = std::max(largest, page.second.size());
@@ -58,10 +63,12 @@ RequestWorker::RequestWorker(const std::atomic<int>& root_fd, const ResponseSett
       draining_(draining),
       root_fd_(root_fd),
       files_(-1, settings.parse.max_request_line, settings.serve_dotfiles),
-      // + 64: a "100 Continue" may precede the response in the batch.
-      response_room_(64 + std::max(kErrorRoom + largest_error_page(settings),
-                                   kHeadRoom + settings.small_file_limit)),
-      location_(3 * settings.parse.max_request_line + 16),
+      // + 64: a "100 Continue" may precede the response in the batch. A 301 is an error
+      // response (default body) plus its Location.
+      response_room_(64 + std::max({kErrorRoom + largest_error_page(settings),
+                                    kHeadRoom + settings.small_file_limit,
+                                    kErrorRoom + location_room(settings)})),
+      location_(location_room(settings)),
       boundary_seed_(std::random_device{}()),
       log_(access_log_fd),
       service_(service),
@@ -263,7 +270,10 @@ RequestWorker::Answer RequestWorker::respond_static(Connection& connection, int 
                                        .head_only = head_only,
                                        .location = {location_.data(), file.location_length},
                                        .date = http::http_date_now()};
-    batch_size_ += http::build_error_response(batch_room(), file.status, options);
+    std::size_t length = http::build_error_response(batch_room(), file.status, options);
+    // response_room_ holds the longest Location; should that ever fail, 414 rather than nothing.
+    if (length == 0) return respond_error(http::Status::kUriTooLong, false, head_only);
+    batch_size_ += length;
     return {keep_alive, file.status, 0};
   }
   if (file.status != http::Status::kOk) {
@@ -893,7 +903,9 @@ FlushResult RequestWorker::flush(Connection& connection) {
     } else if (sent < 0 && errno == EINTR) {
       continue;
     } else if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      connection.stash_output(batch_.data() + sent_total, batch_size_ - sent_total);
+      // Anything already pending was answered after the batch (an in-memory body too large for
+      // it): the batch's rest goes first.
+      connection.stash_output_first(batch_.data() + sent_total, batch_size_ - sent_total);
       batch_size_ = 0;
       return FlushResult::kBlocked;
     } else {

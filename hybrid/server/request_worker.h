@@ -116,7 +116,8 @@ class RequestWorker final : public InlineSink {
                             std::string_view allow = {}, std::string_view retry_after = {});
   // Appends bytes after everything already in the batch, keeping their order on the wire.
   void emit_bytes(Connection& connection, std::string_view bytes);
-  // Sends the batch; anything unsent moves into the connection's pending output.
+  // Sends the batch, then the pending output; what is unsent of the batch goes ahead of that
+  // output (the batch always holds the earlier responses).
   FlushResult flush(Connection& connection);
   std::span<char> batch_room() {
     return {batch_.data() + batch_size_, batch_.size() - batch_size_};

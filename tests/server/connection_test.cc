@@ -329,6 +329,17 @@ TEST_F(ConnectionTest, StashOutputAppendsToWhatIsPending) {
   EXPECT_EQ(connection_.output, nullptr);
 }
 
+TEST_F(ConnectionTest, StashOutputFirstGoesAheadOfWhatIsPending) {
+  connection_.stash_output("body", 4);
+  connection_.output_begin = 1;  // as if "b" had been sent
+  connection_.stash_output_first("batch-", 6);
+  EXPECT_EQ(connection_.output_begin, 0u);
+  EXPECT_EQ(std::string_view(connection_.output.get(), connection_.output_end), "batch-ody");
+  connection_.clear_output();
+  connection_.stash_output_first("only", 4);
+  EXPECT_EQ(std::string_view(connection_.output.get(), connection_.output_end), "only");
+}
+
 TEST_F(ConnectionTest, FlushSendsBytesThenTheFileRange) {
   connect_pair();
   std::string content;

@@ -17,10 +17,24 @@ std::size_t connection_input_capacity(const http::ParseLimits& limits) {
   return limits.max_head_bytes + 1;
 }
 
-Frame Connection::frame_next(const http::ParseLimits& limits, http::Request& request,
-                             HeadParse parse) {
-  frame = frame_input(limits, request, parse);
-  return frame;
+void Connection::reset(int new_fd) {
+  clear_output();
+  fd = new_fd;
+  peer[0] = '\0';
+  input_size = input_consumed = head_scanned = 0;
+  input_maybe_more = false;
+  body.reset();
+  request_head_length = 0;
+  frame_error = http::Status::kBadRequest;
+  collection.reset();
+  exchange.reset();
+  handed_off_at = 0;
+  overloaded = false;
+  completion = {};
+  next_completed = nullptr;
+  reactor_waits.store(false, std::memory_order_relaxed);
+  reactor_only = {};
+  reactor_only.phase = new_fd >= 0 ? Phase::kReading : Phase::kFree;
 }
 
 void Connection::compact_input() {
@@ -50,8 +64,8 @@ void Connection::collect_body() {
   }
 }
 
-Frame Connection::frame_input(const http::ParseLimits& limits, http::Request& request,
-                              HeadParse parse) {
+Frame Connection::frame_next(const http::ParseLimits& limits, http::Request& request,
+                             HeadParse parse) {
   compact_input();
   if (collection) {
     // The head at the front was framed before; only its body is missing.

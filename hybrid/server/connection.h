@@ -47,16 +47,33 @@ enum class Frame : unsigned char {
   kError,     // `frame_error` holds the status to answer; the connection closes afterwards
 };
 
-// What a worker leaves for the reactor when it hands the connection back.
+// What is left to write when a worker hands the connection back.
 enum class Outcome : unsigned char {
-  kIdle,       // every response written; keep reading
+  kDone,       // every response written
   kWantWrite,  // output pending (bytes and/or a file range); finish it on EPOLLOUT
   kWriteMore,  // output pending, the socket still takes more: continue in the write rotation
-  kClose,      // every response written, no more wanted: close (lingering if need be)
   kAbort,      // the output failed (the peer is gone): close at once
   // Written so far; the next request (unanswered, at the front) is a blocking handler's: the
   // fast lane's worker passes the connection to the handler pool instead of the reactor.
   kHandOff,
+};
+
+// What the connection needs once its output is out.
+enum class AfterOutput : unsigned char {
+  kKeepOpen,  // read the next request (or wait for a handler's answer)
+  kClose,     // close
+  // Close, but read on first: the client may still send bytes of the request just answered (a
+  // body that will not be read, or a stream that could not be framed), and closing with unread
+  // bytes would reset the connection before it reads the response.
+  kCloseLingering,
+};
+
+// What a worker hands back with the connection, as one value: written before the completion
+// push, read by the reactor after it. The reactor keeps `after` as its plan while it finishes
+// the output.
+struct Completion {
+  Outcome outcome = Outcome::kDone;
+  AfterOutput after = AfterOutput::kKeepOpen;
 };
 
 // Where the reactor has parked a connection it owns.
@@ -97,6 +114,11 @@ struct Connection final : reactor::EventHandler {
   explicit Connection(ServerCore& core) : core_(core) { timeout.owner = this; }
   void on_events(std::uint32_t events) override;
 
+  // Back to the state of a new object, for `fd` (-1: a free connection), keeping only the input
+  // buffer's memory, which its owner pools (the reactor takes it first when it wants it back).
+  // The one place a connection's state is reset. Closes nothing: the caller closes the fd.
+  void reset(int new_fd);
+
   // ---- owned by the current owner ----
   int fd = -1;
   char peer[48] = {};  // the client's address, filled at accept when access logging is on
@@ -109,7 +131,6 @@ struct Connection final : reactor::EventHandler {
   std::size_t head_scanned = 0;   // find_head_end() progress over the unanswered bytes
   bool input_maybe_more = false;  // last read filled the buffer: the kernel may hold more
 
-  Frame frame = Frame::kNeedMore;  // the last frame_next() result
   // The body of the request answered last, skipped before the next head is looked for (RFC 9112
   // §6.3): its bytes are never taken for a request. Empty when no body is outstanding.
   std::optional<http::BodyReader> body;
@@ -123,10 +144,6 @@ struct Connection final : reactor::EventHandler {
   int file_fd = -1;
   off_t file_offset = 0;
   std::uint64_t file_remaining = 0;
-  bool close_after_output = false;
-  // Set by the worker: the client may still send bytes of the request just answered (a body
-  // that will not be read, or a stream it could not frame), so closing must linger.
-  bool request_bytes_unread = false;
 
   // A multipart/byteranges body: after the above, each part's head bytes and then its range of
   // file_fd go out in order (the tail is a part with an empty range). Empty for other responses.
@@ -147,21 +164,24 @@ struct Connection final : reactor::EventHandler {
   reactor::MonotonicMs handed_off_at = 0;  // entered the handler pool's queue
   bool overloaded = false;  // the handler pool had no room or it waited too long: answer 503
 
-  Outcome outcome = Outcome::kIdle;
+  Completion completion;
   Connection* next_completed = nullptr;  // completion stack link, written before the push
   // Set by the reactor when it saw readiness while a worker held the connection: the completion
   // must then wake a sleeping reactor, since edge-triggered epoll will not report it again.
   // Cleared by the reactor when it takes the completion.
   std::atomic<bool> reactor_waits{false};
 
-  // ---- reactor only ----
-  Phase phase = Phase::kFree;
-  bool peer_closed = false;       // the client shut down its sending side (FIN seen)
-  bool readable_pending = false;  // readiness seen while a worker held the connection
-  bool writable_pending = false;
-  bool in_rotation = false;  // waits for its next write turn (kWriting)
-  reactor::TimeoutNode timeout;
-  Connection* next_queued = nullptr;  // dispatch backlog or write rotation link
+  // ---- reactor only: never touched by a worker, so the reactor may update these while a worker
+  // holds the connection ----
+  struct ReactorOnly {
+    Phase phase = Phase::kFree;
+    bool peer_closed = false;       // the client shut down its sending side (FIN seen)
+    bool readable_pending = false;  // readiness seen while a worker held the connection
+    bool writable_pending = false;
+    bool in_rotation = false;           // waits for its next write turn (kWriting)
+    Connection* next_queued = nullptr;  // dispatch backlog or write rotation link
+  } reactor_only;
+  reactor::TimeoutNode timeout;  // reactor only too; its owner pointer is set once
 
   // Finds the next request head after the answered bytes (compacting the buffer first); on
   // kRequest fills `request` (views into `input`) and `request_head_length`, on kError
@@ -200,7 +220,6 @@ struct Connection final : reactor::EventHandler {
   void clear_output();
 
  private:
-  Frame frame_input(const http::ParseLimits& limits, http::Request& request, HeadParse parse);
   void compact_input();
   // Pending output becomes `first` then `second` (either may view the old output).
   void replace_output(std::string_view first, std::string_view second);

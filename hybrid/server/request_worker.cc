@@ -125,22 +125,23 @@ void RequestWorker::serve(Connection& connection) {
   if (flushed == FlushResult::kDone) flushed = flush(connection);
   current_ = nullptr;
 
+  // One value for the reactor: what is left to write, and what then.
+  AfterOutput after = AfterOutput::kKeepOpen;
+  if (!keep_open) after = client_may_send_ ? AfterOutput::kCloseLingering : AfterOutput::kClose;
   switch (flushed) {
     case FlushResult::kFailed:
-      connection.outcome = Outcome::kAbort;
+      connection.completion = {Outcome::kAbort, AfterOutput::kClose};
       break;
     case FlushResult::kBlocked:
+      connection.completion = {Outcome::kWantWrite, after};
+      break;
     case FlushResult::kYielded:
-      connection.close_after_output = !keep_open;
-      connection.outcome =
-          flushed == FlushResult::kBlocked ? Outcome::kWantWrite : Outcome::kWriteMore;
+      connection.completion = {Outcome::kWriteMore, after};
       break;
     case FlushResult::kDone:
       // A body still to collect and an answer still to come are the reactor's to wait for
       // (after_response() sees both); a hand-off is the fast lane's.
-      connection.outcome = next == Next::kHandOff ? Outcome::kHandOff
-                           : keep_open            ? Outcome::kIdle
-                                                  : Outcome::kClose;
+      connection.completion = {next == Next::kHandOff ? Outcome::kHandOff : Outcome::kDone, after};
       break;
   }
 }
@@ -148,7 +149,7 @@ void RequestWorker::serve(Connection& connection) {
 RequestWorker::Answer RequestWorker::respond(Connection& connection, Frame frame) {
   // Until the body is known to be absent or to be skipped, the client may send bytes nobody
   // reads: a close must linger.
-  connection.request_bytes_unread = true;
+  client_may_send_ = true;
   if (frame == Frame::kError) {
     // A request we could not frame leaves the stream in an unknown state: answer and close.
     return respond_error(connection.frame_error, false, false);
@@ -161,7 +162,7 @@ RequestWorker::Answer RequestWorker::respond(Connection& connection, Frame frame
     // Dispatched again with the answer a handler gave later: it answers this request.
     std::shared_ptr<ResponseExchange> exchange = std::move(connection.exchange);
     connection.consume_request();
-    connection.request_bytes_unread = false;
+    client_may_send_ = false;
     if (exchange->answer() != ResponseExchange::Answer::kResponse) {
       return emit_service_error(connection, 500, false, head_only);
     }
@@ -197,7 +198,7 @@ RequestWorker::Answer RequestWorker::respond_static(Connection& connection, int 
 
   // The body (RFC 9112 §6): framed now, skipped after the answer, never taken for a request.
   const http::BodyFraming framing = http::body_framing(request);
-  if (framing.kind == http::BodyKind::kNone) connection.request_bytes_unread = false;
+  if (framing.kind == http::BodyKind::kNone) client_may_send_ = false;
   const http::Expectation expectation = http::expectation(request);
   if (expectation == http::Expectation::kUnsupported) {
     return respond_error(http::Status::kExpectationFailed, false, head_only);  // RFC 9110 §10.1.1
@@ -218,7 +219,7 @@ RequestWorker::Answer RequestWorker::respond_static(Connection& connection, int 
     }
     if (keep_alive) {
       connection.body.emplace(body);
-      connection.request_bytes_unread = false;
+      client_may_send_ = false;
     }
   }
 
@@ -614,7 +615,7 @@ std::optional<RequestWorker::Answer> RequestWorker::respond_routed(Connection& c
   // Answered from the table without reading a body: one that was sent closes the connection.
   connection.consume_request();
   keep_alive = keep_alive && !http::has_body(request);
-  connection.request_bytes_unread = !keep_alive;
+  client_may_send_ = !keep_alive;
   switch (match.result) {
     case http::RouteResult::kMethodNotAllowed:
       return emit_service_error(connection, 405, keep_alive, head_only, match.allow);
@@ -644,7 +645,7 @@ RequestWorker::Answer RequestWorker::respond_handler(Connection& connection, con
     connection.consume_request();
     connection.collection.reset();
     keep_alive = keep_alive && framing.kind == http::BodyKind::kNone;
-    connection.request_bytes_unread = !keep_alive;
+    client_may_send_ = !keep_alive;
     return emit_service_error(connection, 503, keep_alive, head_only, {}, "1");
   }
   if (lane_ == Lane::kFast && route.options.blocking) return {.next = Next::kHandOff};
@@ -692,7 +693,7 @@ RequestWorker::Answer RequestWorker::respond_handler(Connection& connection, con
       }
     }
   }
-  connection.request_bytes_unread = body_unread;
+  client_may_send_ = body_unread;
   handled_.store(handled_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 
   // The request as the handler sees it: views into the input, the collection and this worker.

@@ -141,6 +141,9 @@ class RequestWorker final : public InlineSink {
   ExchangeListener& answers_;
   const Lane lane_;
   Connection* current_ = nullptr;  // the connection serve() works on (for send_now)
+  // The client may still send bytes of the request answered last (a body that will not be read,
+  // or a stream that could not be framed): closing after it must linger.
+  bool client_may_send_ = false;
   http::RouteParams route_params_;
   std::vector<Field> fields_;  // the handler Request's headers and parameters, reused
   std::vector<Field> params_;

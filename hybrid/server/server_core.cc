@@ -167,7 +167,7 @@ ServerCore::~ServerCore() {
   pool_.reset();  // joins the workers before anything they use goes away
   handler_pool_.reset();
   for (auto& connection : connections_) {
-    if (connection->phase != Phase::kFree) {
+    if (connection->reactor_only.phase != Phase::kFree) {
       connection->clear_output();
       ::close(connection->fd);
     }
@@ -287,7 +287,7 @@ void ServerCore::run() {
         // Past the drain time: whatever the reactor holds is closed; connections with a worker
         // come back soon (worker jobs are bounded) and are closed on arrival.
         for (auto& connection : connections_) {
-          Phase phase = connection->phase;
+          Phase phase = connection->reactor_only.phase;
           if (phase == Phase::kReading || phase == Phase::kWriting || phase == Phase::kQueued ||
               phase == Phase::kAwaiting) {
             close_connection(*connection);
@@ -382,11 +382,7 @@ Connection& ServerCore::acquire_connection(int fd) {
     connections_.push_back(std::make_unique<Connection>(*this));
     connection = connections_.back().get();
   }
-  connection->fd = fd;
-  connection->phase = Phase::kReading;
-  connection->peer_closed = connection->readable_pending = connection->writable_pending = false;
-  connection->close_after_output = false;
-  connection->frame = Frame::kNeedMore;
+  connection->reset(fd);
   accepted_.fetch_add(1, std::memory_order_relaxed);
   open_.fetch_add(1, std::memory_order_relaxed);
   return *connection;
@@ -395,18 +391,21 @@ Connection& ServerCore::acquire_connection(int fd) {
 // ---- reading and dispatching ----
 
 void ServerCore::on_connection_events(Connection& connection, std::uint32_t events) {
-  if (connection.phase == Phase::kFree) return;  // stale: closed earlier in this epoll batch
-  if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) connection.peer_closed = true;
-  switch (connection.phase) {
+  if (connection.reactor_only.phase == Phase::kFree)
+    return;  // stale: closed earlier in this epoll batch
+  if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) connection.reactor_only.peer_closed = true;
+  switch (connection.reactor_only.phase) {
     case Phase::kFree:
       return;
     case Phase::kQueued:
     case Phase::kWithWorker:
-      if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) connection.readable_pending = true;
-      if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) connection.writable_pending = true;
+      if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+        connection.reactor_only.readable_pending = true;
+      if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+        connection.reactor_only.writable_pending = true;
       // Dekker with on_job(): either the worker's load after its push sees this, or this
       // batch's drain_completions() (later) sees the push.
-      if (connection.readable_pending &&
+      if (connection.reactor_only.readable_pending &&
           !connection.reactor_waits.load(std::memory_order_relaxed)) {
         connection.reactor_waits.store(true);
       }
@@ -416,8 +415,8 @@ void ServerCore::on_connection_events(Connection& connection, std::uint32_t even
         close_connection(connection);
         return;
       }
-      if (events & EPOLLIN) connection.readable_pending = true;
-      if ((events & EPOLLOUT) && !connection.in_rotation) continue_writing(connection);
+      if (events & EPOLLIN) connection.reactor_only.readable_pending = true;
+      if ((events & EPOLLOUT) && !connection.reactor_only.in_rotation) continue_writing(connection);
       return;
     case Phase::kReading:
       read_and_frame(connection);
@@ -428,7 +427,7 @@ void ServerCore::on_connection_events(Connection& connection, std::uint32_t even
         close_connection(connection);
         return;
       }
-      if (events & EPOLLIN) connection.readable_pending = true;
+      if (events & EPOLLIN) connection.reactor_only.readable_pending = true;
       return;
     case Phase::kLingering:
       if (events & (EPOLLHUP | EPOLLERR)) {
@@ -445,7 +444,7 @@ void ServerCore::read_and_frame(Connection& connection) {
     close_connection(connection);
     return;
   }
-  connection.readable_pending = false;
+  connection.reactor_only.readable_pending = false;
   while (true) {
     if (!fill_input(connection)) return;  // closed
     if (connection.frame_next(settings_.parse, scratch_request_, HeadParse::kBoundsOnly) !=
@@ -477,7 +476,7 @@ bool ServerCore::fill_input(Connection& connection) {
         return true;
       }
     } else if (got == 0) {
-      connection.peer_closed = true;
+      connection.reactor_only.peer_closed = true;
       connection.input_maybe_more = false;
       return true;
     } else if (errno == EINTR) {
@@ -493,11 +492,11 @@ bool ServerCore::fill_input(Connection& connection) {
 }
 
 void ServerCore::wait_for_request(Connection& connection) {
-  if (connection.peer_closed || draining_.load(std::memory_order_relaxed)) {
+  if (connection.reactor_only.peer_closed || draining_.load(std::memory_order_relaxed)) {
     close_connection(connection);  // no complete request, and none can come (or none is wanted)
     return;
   }
-  connection.phase = Phase::kReading;
+  connection.reactor_only.phase = Phase::kReading;
   if (connection.body || connection.collection) {
     // Like the header timeout, counted from the body's start: a slow POST cannot stretch it.
     if (!connection.timeout.armed_in(body_timeouts_)) {
@@ -517,12 +516,13 @@ void ServerCore::wait_for_request(Connection& connection) {
 
 void ServerCore::dispatch(Connection& connection) {
   reactor::TimeoutList::unlink(connection.timeout);
-  connection.writable_pending = false;
+  connection.reactor_only.writable_pending = false;
   // A client that already shut down its side waits for our close after the response: that
   // completion must wake the reactor, though no socket event will come.
-  if (connection.peer_closed) connection.reactor_waits.store(true, std::memory_order_relaxed);
+  if (connection.reactor_only.peer_closed)
+    connection.reactor_waits.store(true, std::memory_order_relaxed);
   if (backlog_head_ == nullptr) {
-    connection.phase = Phase::kWithWorker;
+    connection.reactor_only.phase = Phase::kWithWorker;
     ++with_workers_;
     if (pool_->try_submit_batched(pool::Job{&connection})) {
       dispatched_.fetch_add(1, std::memory_order_relaxed);
@@ -531,21 +531,21 @@ void ServerCore::dispatch(Connection& connection) {
     --with_workers_;
   }
   // The queue is full: park the connection in FIFO order and read nothing more from it.
-  connection.phase = Phase::kQueued;
+  connection.reactor_only.phase = Phase::kQueued;
   append_to(backlog_head_, backlog_tail_, connection);
 }
 
 void ServerCore::submit_backlog() {
   while (backlog_head_ != nullptr) {
     Connection* connection = backlog_head_;
-    connection->phase = Phase::kWithWorker;
+    connection->reactor_only.phase = Phase::kWithWorker;
     if (!pool_->try_submit_batched(pool::Job{connection})) {
-      connection->phase = Phase::kQueued;
+      connection->reactor_only.phase = Phase::kQueued;
       return;
     }
     ++with_workers_;
     dispatched_.fetch_add(1, std::memory_order_relaxed);
-    backlog_head_ = connection->next_queued;
+    backlog_head_ = connection->reactor_only.next_queued;
     if (backlog_head_ == nullptr) backlog_tail_ = nullptr;
   }
 }
@@ -555,7 +555,7 @@ void ServerCore::submit_backlog() {
 void ServerCore::on_job(std::size_t worker, pool::Job job) {
   auto& connection = *static_cast<Connection*>(job.item);
   workers_[worker]->serve(connection);
-  while (connection.outcome == Outcome::kHandOff) {
+  while (connection.completion.outcome == Outcome::kHandOff) {
     connection.handed_off_at = reactor::monotonic_ms();
     // try_submit wakes a handler worker: each of these jobs may block, so there is no batch to
     // wait for. After the submit the connection is that worker's.
@@ -577,8 +577,10 @@ void ServerCore::on_handler_job(std::size_t worker, pool::Job job) {
 
 void ServerCore::complete(Connection& connection) {
   // A handler's answer still to come is urgent too: the reactor must be waiting for it.
-  const bool urgent = connection.outcome != Outcome::kIdle || connection.input_maybe_more ||
-                      connection.has_unanswered_input() || connection.exchange != nullptr ||
+  const bool urgent = connection.completion.outcome != Outcome::kDone ||
+                      connection.completion.after != AfterOutput::kKeepOpen ||
+                      connection.input_maybe_more || connection.has_unanswered_input() ||
+                      connection.exchange != nullptr ||
                       draining_.load(std::memory_order_relaxed);  // the reactor closes it now
   std::atomic<bool>& reactor_waits = connection.reactor_waits;
   // Publish the connection back to the reactor: after this push the worker never touches it
@@ -619,37 +621,42 @@ void ServerCore::drain_completions() {
 void ServerCore::on_completed(Connection& connection) {
   --with_workers_;
   connection.reactor_waits.store(false, std::memory_order_relaxed);
-  connection.phase = Phase::kReading;
-  switch (connection.outcome) {
-    case Outcome::kClose:
-      close_after_response(connection);
-      return;
+  connection.reactor_only.phase = Phase::kReading;
+  switch (connection.completion.outcome) {
     case Outcome::kAbort:
       close_connection(connection);
       return;
     case Outcome::kWantWrite:
-      connection.phase = Phase::kWriting;
+      connection.reactor_only.phase = Phase::kWriting;
       send_timeouts_.arm(connection.timeout, loop_.now());
-      if (connection.writable_pending) {
-        connection.writable_pending = false;
+      if (connection.reactor_only.writable_pending) {
+        connection.reactor_only.writable_pending = false;
         continue_writing(connection);
       }
       return;
     case Outcome::kWriteMore:
-      connection.phase = Phase::kWriting;
-      connection.writable_pending = false;
+      connection.reactor_only.phase = Phase::kWriting;
+      connection.reactor_only.writable_pending = false;
       send_timeouts_.arm(connection.timeout, loop_.now());
       join_rotation(connection);
       return;
-    case Outcome::kIdle:
+    case Outcome::kDone:
     case Outcome::kHandOff:  // never reaches the reactor: on_job() passes it on
-      after_response(connection);
+      output_finished(connection);
       return;
   }
 }
 
+void ServerCore::output_finished(Connection& connection) {
+  if (connection.completion.after == AfterOutput::kKeepOpen) {
+    after_response(connection);
+  } else {
+    close_after_response(connection);
+  }
+}
+
 void ServerCore::after_response(Connection& connection) {
-  connection.phase = Phase::kReading;
+  connection.reactor_only.phase = Phase::kReading;
   if (connection.exchange) {
     await_answer(connection);  // a handler's answer comes first, draining or not
     return;
@@ -661,7 +668,7 @@ void ServerCore::after_response(Connection& connection) {
   if (connection.frame_next(settings_.parse, scratch_request_, HeadParse::kBoundsOnly) !=
       Frame::kNeedMore) {
     dispatch(connection);
-  } else if (connection.readable_pending || connection.input_maybe_more) {
+  } else if (connection.reactor_only.readable_pending || connection.input_maybe_more) {
     read_and_frame(connection);
   } else {
     wait_for_request(connection);
@@ -682,17 +689,13 @@ void ServerCore::continue_writing(Connection& connection) {
       return;
     case FlushResult::kDone:
       reactor::TimeoutList::unlink(connection.timeout);
-      if (connection.close_after_output) {
-        close_after_response(connection);
-      } else {
-        after_response(connection);
-      }
+      output_finished(connection);
       return;
   }
 }
 
 void ServerCore::join_rotation(Connection& connection) {
-  connection.in_rotation = true;
+  connection.reactor_only.in_rotation = true;
   append_to(rotation_head_, rotation_tail_, connection);
 }
 
@@ -701,9 +704,9 @@ void ServerCore::run_write_rotation() {
   Connection* turn = rotation_head_;
   rotation_head_ = rotation_tail_ = nullptr;
   while (turn != nullptr) {
-    Connection* next = turn->next_queued;
-    turn->in_rotation = false;
-    turn->next_queued = nullptr;
+    Connection* next = turn->reactor_only.next_queued;
+    turn->reactor_only.in_rotation = false;
+    turn->reactor_only.next_queued = nullptr;
     continue_writing(*turn);
     turn = next;
   }
@@ -731,7 +734,7 @@ void ServerCore::drain_answers() {
     // Only the connection's current exchange, and only while the reactor waits for it: one
     // still with its worker is looked at when it comes back (on_completed), and one that has
     // closed (and perhaps serves another client now) is none of this exchange's business.
-    if (connection.phase == Phase::kAwaiting && connection.exchange == exchange) {
+    if (connection.reactor_only.phase == Phase::kAwaiting && connection.exchange == exchange) {
       await_answer(connection);
     }
   }
@@ -740,7 +743,7 @@ void ServerCore::drain_answers() {
 
 void ServerCore::await_answer(Connection& connection) {
   reactor::TimeoutList::unlink(connection.timeout);
-  connection.phase = Phase::kAwaiting;
+  connection.reactor_only.phase = Phase::kAwaiting;
   ResponseExchange& exchange = *connection.exchange;
   switch (exchange.answer()) {
     case ResponseExchange::Answer::kNone:
@@ -754,18 +757,14 @@ void ServerCore::await_answer(Connection& connection) {
       const bool keep_alive =
           exchange.request().keep_alive && exchange.request().version_minor >= 1;
       if (ended) connection.exchange.reset();
+      connection.completion.after =
+          ended && !keep_alive ? AfterOutput::kClose : AfterOutput::kKeepOpen;
       if (bytes.empty()) {
-        if (!ended) return;
-        if (keep_alive) {
-          after_response(connection);
-        } else {
-          close_after_response(connection);
-        }
+        if (ended) output_finished(connection);
         return;
       }
       connection.stash_output(bytes.data(), bytes.size());
-      connection.close_after_output = ended && !keep_alive;
-      connection.phase = Phase::kWriting;
+      connection.reactor_only.phase = Phase::kWriting;
       send_timeouts_.arm(connection.timeout, loop_.now());
       continue_writing(connection);
       return;
@@ -799,9 +798,9 @@ void ServerCore::release_input_buffer(Connection& connection) {
 }
 
 void ServerCore::append_to(Connection*& head, Connection*& tail, Connection& connection) {
-  connection.next_queued = nullptr;
+  connection.reactor_only.next_queued = nullptr;
   if (tail != nullptr) {
-    tail->next_queued = &connection;
+    tail->reactor_only.next_queued = &connection;
   } else {
     head = &connection;
   }
@@ -813,44 +812,35 @@ void ServerCore::unlink_from(Connection*& head, Connection*& tail, Connection& c
   Connection* previous = nullptr;
   while (*link != &connection) {
     previous = *link;
-    link = &(*link)->next_queued;
+    link = &(*link)->reactor_only.next_queued;
   }
-  *link = connection.next_queued;
+  *link = connection.reactor_only.next_queued;
   if (tail == &connection) tail = previous;
 }
 
 void ServerCore::close_connection(Connection& connection) {
   reactor::TimeoutList::unlink(connection.timeout);
-  if (connection.phase == Phase::kQueued) {
+  if (connection.reactor_only.phase == Phase::kQueued) {
     unlink_from(backlog_head_, backlog_tail_, connection);
-  } else if (connection.in_rotation) {
+  } else if (connection.reactor_only.in_rotation) {
     unlink_from(rotation_head_, rotation_tail_, connection);
-    connection.in_rotation = false;
+    connection.reactor_only.in_rotation = false;
   }
-  connection.clear_output();
-  connection.body.reset();
-  connection.collection.reset();
   if (connection.exchange) connection.exchange->close();  // its writers learn the client is gone
-  connection.exchange.reset();
-  connection.overloaded = false;
   release_input_buffer(connection);
   ::close(connection.fd);
-  connection.fd = -1;
-  connection.frame = Frame::kNeedMore;
-  connection.close_after_output = connection.request_bytes_unread = false;
-  connection.peer_closed = connection.readable_pending = connection.writable_pending = false;
-  connection.outcome = Outcome::kIdle;
-  connection.phase = Phase::kFree;
+  connection.reset(-1);
   closed_this_batch_.push_back(&connection);
   open_.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void ServerCore::close_after_response(Connection& connection) {
-  const bool client_may_send = connection.request_bytes_unread ||
+  const bool client_may_send = connection.completion.after == AfterOutput::kCloseLingering ||
                                connection.has_unanswered_input() || connection.input_maybe_more ||
-                               connection.readable_pending;
-  if (!client_may_send || connection.peer_closed || options_.lingering_timeout.count() == 0 ||
-      draining_.load(std::memory_order_relaxed) || ::shutdown(connection.fd, SHUT_WR) != 0) {
+                               connection.reactor_only.readable_pending;
+  if (!client_may_send || connection.reactor_only.peer_closed ||
+      options_.lingering_timeout.count() == 0 || draining_.load(std::memory_order_relaxed) ||
+      ::shutdown(connection.fd, SHUT_WR) != 0) {
     close_connection(connection);
     return;
   }
@@ -858,7 +848,7 @@ void ServerCore::close_after_response(Connection& connection) {
   connection.clear_output();
   connection.body.reset();
   release_input_buffer(connection);
-  connection.phase = Phase::kLingering;
+  connection.reactor_only.phase = Phase::kLingering;
   lingering_timeouts_.arm(connection.timeout, loop_.now());
   discard_input(connection);  // edge-triggered: bytes already here are not reported again
 }
@@ -895,7 +885,7 @@ void ServerCore::begin_drain() {
   accepting_ = false;
   listener_->close();  // new connection attempts are refused from here on
   for (auto& connection : connections_) {
-    Phase phase = connection->phase;
+    Phase phase = connection->reactor_only.phase;
     if (phase == Phase::kReading || phase == Phase::kLingering) close_connection(*connection);
   }
 }

@@ -68,6 +68,8 @@ class ServerCore final : public reactor::EventHandler, public ExchangeListener {
   // Reads until the socket is drained or the buffer is full; false when it closed the connection.
   bool fill_input(Connection& connection);
   void after_response(Connection& connection);
+  // Output done: what the completion planned (keep reading, close, or linger and close).
+  void output_finished(Connection& connection);
   void dispatch(Connection& connection);
   void submit_backlog();
   void continue_writing(Connection& connection);

@@ -123,23 +123,26 @@ class RequestWorkerTest : public ::testing::Test {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (std::chrono::steady_clock::now() < deadline) {
       worker_->serve(connection_);
-      while (connection_.outcome == Outcome::kWantWrite ||
-             connection_.outcome == Outcome::kWriteMore) {
+      Completion& completion = connection_.completion;
+      while (completion.outcome == Outcome::kWantWrite ||
+             completion.outcome == Outcome::kWriteMore) {
         if (std::chrono::steady_clock::now() > deadline) break;
         received += drain_peer();
         switch (connection_.flush_output()) {
           case FlushResult::kDone:
-            connection_.outcome = connection_.close_after_output ? Outcome::kClose : Outcome::kIdle;
+            completion.outcome = Outcome::kDone;
             break;
           case FlushResult::kFailed:
-            connection_.outcome = Outcome::kAbort;
+            completion.outcome = Outcome::kAbort;
             break;
           case FlushResult::kBlocked:
           case FlushResult::kYielded:
             break;
         }
       }
-      if (connection_.outcome != Outcome::kIdle) break;
+      if (completion.outcome != Outcome::kDone || completion.after != AfterOutput::kKeepOpen) {
+        break;
+      }
       http::Request scratch;
       if (connection_.frame_next(settings_.parse, scratch, HeadParse::kBoundsOnly) !=
           Frame::kRequest) {

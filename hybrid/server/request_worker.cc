@@ -50,11 +50,11 @@ std::string_view etag_suffix(http::Coding coding) {
 
 }  // namespace
 
-RequestWorker::RequestWorker(const std::atomic<int>& root_fd, const ResponseSettings& settings,
+RequestWorker::RequestWorker(const SharedRoot& root, const ResponseSettings& settings,
                              const std::atomic<bool>& draining, int access_log_fd)
     : settings_(settings),
       draining_(draining),
-      root_fd_(root_fd),
+      root_(root),
       files_(-1, settings.parse.max_request_line, settings.serve_dotfiles),
       // + 64: a "100 Continue" may precede the response in the batch. A 301 is an error
       // response (default body) plus its Location.
@@ -184,8 +184,8 @@ RequestWorker::Answer RequestWorker::respond(Connection& connection, Frame frame
     return {keep_alive, http::Status::kNoContent, 0};
   }
 
-  int root_fd = root_fd_.load(std::memory_order_acquire);
-  if (settings_.virtual_hosts == nullptr && root_fd < 0) {
+  RootDir root = root_.current();
+  if (settings_.virtual_hosts == nullptr && root.fd < 0) {
     return respond_error(http::Status::kInternalServerError, keep_alive, head_only);
   }
   if (settings_.virtual_hosts != nullptr) {
@@ -197,11 +197,11 @@ RequestWorker::Answer RequestWorker::respond(Connection& connection, Frame frame
     } else {
       host = request.find_header("Host").value_or("");
     }
-    root_fd = settings_.virtual_hosts->root_for(host);
-    if (root_fd < 0) return respond_error(http::Status::kMisdirectedRequest, keep_alive, head_only);
+    root = settings_.virtual_hosts->root_for(host);
+    if (root.fd < 0) return respond_error(http::Status::kMisdirectedRequest, keep_alive, head_only);
   }
 
-  FileChoice file = files_.choose(root_fd, request.target, location_);
+  FileChoice file = files_.choose(root, request.target, location_);
   if (file.status == http::Status::kMovedPermanently) {
     http::ErrorResponseOptions options{.keep_alive = keep_alive,
                                        .head_only = head_only,
@@ -217,7 +217,7 @@ RequestWorker::Answer RequestWorker::respond(Connection& connection, Frame frame
     return respond_error(file.status, keep_alive && file.status != http::Status::kBadRequest,
                          head_only);
   }
-  return respond_file(connection, request, file, root_fd, keep_alive);
+  return respond_file(connection, request, file, root.fd, keep_alive);
 }
 
 RequestWorker::Answer RequestWorker::respond_file(Connection& connection,

@@ -16,6 +16,7 @@
 #include "hybrid/http/request_parser.h"
 #include "hybrid/server/access_log.h"
 #include "hybrid/server/connection.h"
+#include "hybrid/server/document_root.h"
 #include "hybrid/server/file_responder.h"
 #include "hybrid/server/gzip_cache.h"
 #include "hybrid/server/small_file_cache.h"
@@ -48,11 +49,11 @@ struct ResponseSettings {
 
 class RequestWorker {
  public:
-  // `root_fd` is read on every request: the reactor swaps it when the document root is replaced
-  // and sets it to -1 while the root is missing (answered 500). `draining` is read on every
-  // response: once set, responses close their connection. `access_log_fd` is -1 when logging is
-  // off.
-  RequestWorker(const std::atomic<int>& root_fd, const ResponseSettings& settings,
+  // `root` is read on every request: the reactor replaces it when the document root is swapped
+  // and publishes null while the root is missing (answered 500); this worker holds the root it
+  // last used until it sees another. `draining` is read on every response: once set, responses
+  // close their connection. `access_log_fd` is -1 when logging is off.
+  RequestWorker(const SharedRoot& root, const ResponseSettings& settings,
                 const std::atomic<bool>& draining, int access_log_fd);
 
   // Called with a connection whose frame_next() returned kRequest or kError. Sets its outcome.
@@ -84,7 +85,7 @@ class RequestWorker {
 
   const ResponseSettings& settings_;
   const std::atomic<bool>& draining_;
-  const std::atomic<int>& root_fd_;
+  RootView root_;
   FileResponder files_;
   http::Request request_;  // the request being answered; views into the connection's input
   std::vector<char> batch_;

@@ -82,7 +82,9 @@ int open_beneath(int root_fd, const char* relative_path) {
 constexpr std::size_t kPathSlack = 32;
 
 FileResponder::FileResponder(int root_fd, std::size_t max_target, bool serve_dotfiles)
-    : root_fd_(root_fd), serve_dotfiles_(serve_dotfiles), path_(max_target + kPathSlack) {}
+    : root_{root_fd, new_root_id()},
+      serve_dotfiles_(serve_dotfiles),
+      path_(max_target + kPathSlack) {}
 
 namespace {
 
@@ -116,7 +118,8 @@ int FileResponder::open_variant(int root_fd, std::string_view suffix, struct sta
   return fd;
 }
 
-FileChoice FileResponder::choose(int root_fd, std::string_view target, std::span<char> location) {
+FileChoice FileResponder::choose(RootDir root, std::string_view target, std::span<char> location) {
+  const int root_fd = root.fd;
   FileChoice choice;
   http::TargetParts parts;
   if (!http::split_target(target, parts)) {
@@ -138,8 +141,7 @@ FileChoice FileResponder::choose(int root_fd, std::string_view target, std::span
   }
   const std::string_view request_path(path_.data(), length);
   if (cache_ != nullptr) {
-    if (CachedFile* hit =
-            cache_->find(root_fd, request_path, normalized.trailing_slash, choice.st)) {
+    if (CachedFile* hit = cache_->find(root, request_path, normalized.trailing_slash, choice.st)) {
       std::memcpy(path_.data(), hit->resolved_path.data(), hit->resolved_path.size());
       path_length_ = hit->resolved_path.size();
       path_[path_length_] = '\0';
@@ -234,8 +236,8 @@ FileChoice FileResponder::choose(int root_fd, std::string_view target, std::span
       snapshot.resolved_path.assign(path_.data(), length);
       snapshot.st = choice.st;
       snapshot.content_type = choice.content_type;
-      if (CachedFile* entry = cache_->insert(root_fd, request_path, normalized.trailing_slash,
-                                             std::move(snapshot))) {
+      if (CachedFile* entry =
+              cache_->insert(root, request_path, normalized.trailing_slash, std::move(snapshot))) {
         ::close(fd);
         choice.fd = -1;
         choice.content = &entry->content;

@@ -30,9 +30,9 @@ struct FileChoice {
 
 class FileResponder {
  public:
-  // `root_fd` is an open directory that outlives this object. `max_target` bounds the decoded
-  // path (the request-line limit). Unless `serve_dotfiles`, a path with a segment starting with
-  // '.' is 404, except under "/.well-known/" (RFC 8615).
+  // `root_fd` is an open directory that outlives this object (given a fresh id). `max_target`
+  // bounds the decoded path (the request-line limit). Unless `serve_dotfiles`, a path with a
+  // segment starting with '.' is 404, except under "/.well-known/" (RFC 8615).
   FileResponder(int root_fd, std::size_t max_target, bool serve_dotfiles = false);
 
   // Regular files up to `max_file` bytes are kept in `cache` (owned by the caller, same thread)
@@ -48,10 +48,10 @@ class FileResponder {
   // serves its index.html; without one it is a 301 to "path/" (query kept), whose Location is
   // written to `location` (needs 3 × target + 16 bytes). Only regular files are served.
   FileChoice choose(std::string_view target, std::span<char> location) {
-    return choose(root_fd_, target, location);
+    return choose(root_, target, location);
   }
-  // The same below another root (a virtual host's).
-  FileChoice choose(int root_fd, std::string_view target, std::span<char> location);
+  // The same below another root (the current document root, a virtual host's).
+  FileChoice choose(RootDir root, std::string_view target, std::span<char> location);
 
   // After a kOk choice: opens the same path plus `suffix` (".br", ".gz") below `root_fd` when it
   // is a regular file, filling `st`; -1 otherwise. For precompressed representations.
@@ -60,7 +60,7 @@ class FileResponder {
   http::MimeSniffer& sniffer() { return sniffer_; }
 
  private:
-  int root_fd_;
+  RootDir root_;
   bool serve_dotfiles_;
   SmallFileCache* cache_ = nullptr;
   std::size_t max_cached_file_ = 0;

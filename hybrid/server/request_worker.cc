@@ -56,12 +56,12 @@ std::string_view etag_suffix(http::Coding coding) {
 
 }  // namespace
 
-RequestWorker::RequestWorker(const std::atomic<int>& root_fd, const ResponseSettings& settings,
+RequestWorker::RequestWorker(const SharedRoot& root, const ResponseSettings& settings,
                              const std::atomic<bool>& draining, int access_log_fd,
                              const Service& service, ExchangeListener& answers, Lane lane)
     : settings_(settings),
       draining_(draining),
-      root_fd_(root_fd),
+      root_(root),
       files_(-1, settings.parse.max_request_line, settings.serve_dotfiles),
       // + 64: a "100 Continue" may precede the response in the batch. A 301 is an error
       // response (default body) plus its Location.
@@ -179,10 +179,10 @@ RequestWorker::Answer RequestWorker::respond(Connection& connection, Frame frame
       }
     }
   }
-  return respond_static(connection, -1, request.target, {});
+  return respond_static(connection, RootDir{}, request.target, {});
 }
 
-RequestWorker::Answer RequestWorker::respond_static(Connection& connection, int mount_fd,
+RequestWorker::Answer RequestWorker::respond_static(Connection& connection, RootDir mount,
                                                     std::string_view target,
                                                     std::string_view mount_prefix) {
   const http::Request& request = request_;
@@ -239,11 +239,11 @@ RequestWorker::Answer RequestWorker::respond_static(Connection& connection, int 
     return {keep_alive, http::Status::kNoContent, 0};
   }
 
-  int root_fd = mount_fd >= 0 ? mount_fd : root_fd_.load(std::memory_order_acquire);
-  if ((settings_.virtual_hosts == nullptr || mount_fd >= 0) && root_fd < 0) {
+  RootDir root = mount.fd >= 0 ? mount : root_.current();
+  if ((settings_.virtual_hosts == nullptr || mount.fd >= 0) && root.fd < 0) {
     return respond_error(http::Status::kInternalServerError, keep_alive, head_only);
   }
-  if (settings_.virtual_hosts != nullptr && mount_fd < 0) {
+  if (settings_.virtual_hosts != nullptr && mount.fd < 0) {
     // RFC 9112 §3.2.2: the authority of an absolute-form target wins over the Host header.
     http::TargetParts parts;
     std::string_view host;
@@ -252,11 +252,11 @@ RequestWorker::Answer RequestWorker::respond_static(Connection& connection, int 
     } else {
       host = request.find_header("Host").value_or("");
     }
-    root_fd = settings_.virtual_hosts->root_for(host);
-    if (root_fd < 0) return respond_error(http::Status::kMisdirectedRequest, keep_alive, head_only);
+    root = settings_.virtual_hosts->root_for(host);
+    if (root.fd < 0) return respond_error(http::Status::kMisdirectedRequest, keep_alive, head_only);
   }
 
-  FileChoice file = files_.choose(root_fd, target, location_);
+  FileChoice file = files_.choose(root, target, location_);
   if (file.status == http::Status::kMovedPermanently && !mount_prefix.empty()) {
     // The Location names the directory inside the mount: put the mount's prefix before it.
     if (file.location_length + mount_prefix.size() > location_.size()) {
@@ -281,7 +281,7 @@ RequestWorker::Answer RequestWorker::respond_static(Connection& connection, int 
     return respond_error(file.status, keep_alive && file.status != http::Status::kBadRequest,
                          head_only);
   }
-  return respond_file(connection, request, file, root_fd, keep_alive);
+  return respond_file(connection, request, file, root.fd, keep_alive);
 }
 
 RequestWorker::Answer RequestWorker::respond_file(Connection& connection,
@@ -603,12 +603,12 @@ std::optional<RequestWorker::Answer> RequestWorker::respond_routed(Connection& c
   if (match.result == http::RouteResult::kNotFound) return std::nullopt;  // the root's
   if (match.result == http::RouteResult::kFound) {
     const Route& route = service_.route(match.route);
-    if (route.mount_fd < 0) {
+    if (route.mount.fd < 0) {
       return respond_handler(connection, route, parts.path, parts.query, keep_alive, head_only);
     }
     const std::size_t path_start =
         static_cast<std::size_t>(parts.path.data() - request.target.data());
-    return respond_static(connection, route.mount_fd,
+    return respond_static(connection, route.mount,
                           request.target.substr(path_start + route.prefix_length),
                           request.target.substr(path_start, route.prefix_length));
   }

@@ -16,6 +16,7 @@
 #include "hybrid/http/request_parser.h"
 #include "hybrid/server/access_log.h"
 #include "hybrid/server/connection.h"
+#include "hybrid/server/document_root.h"
 #include "hybrid/server/file_responder.h"
 #include "hybrid/server/gzip_cache.h"
 #include "hybrid/server/handler.h"
@@ -55,12 +56,12 @@ enum class Lane : unsigned char { kFast, kHandlers };
 
 class RequestWorker final : public InlineSink {
  public:
-  // `root_fd` is read on every request: the reactor swaps it when the document root is replaced
-  // and sets it to -1 while the root is missing (answered 500). `draining` is read on every
-  // response: once set, responses close their connection. `access_log_fd` is -1 when logging is
-  // off. `service` (routes, read-only while serving) and `answers` (told of deferred answers)
-  // outlive the worker.
-  RequestWorker(const std::atomic<int>& root_fd, const ResponseSettings& settings,
+  // `root` is read on every request: the reactor replaces it when the document root is swapped
+  // and publishes null while the root is missing (answered 500); this worker holds the root it
+  // last used until it sees another. `draining` is read on every response: once set, responses
+  // close their connection. `access_log_fd` is -1 when logging is off. `service` (routes,
+  // read-only while serving) and `answers` (told of deferred answers) outlive the worker.
+  RequestWorker(const SharedRoot& root, const ResponseSettings& settings,
                 const std::atomic<bool>& draining, int access_log_fd, const Service& service,
                 ExchangeListener& answers, Lane lane = Lane::kFast);
 
@@ -100,9 +101,9 @@ class RequestWorker final : public InlineSink {
   std::optional<Answer> respond_routed(Connection& connection, bool keep_alive, bool head_only);
   Answer respond_handler(Connection& connection, const Route& route, std::string_view path,
                          std::string_view query, bool keep_alive, bool head_only);
-  // Static files below `root_fd` (-1: the document root or virtual host) for `target`, the
+  // Static files below `mount` (none: the document root or virtual host) for `target`, the
   // request-target less `mount_prefix`.
-  Answer respond_static(Connection& connection, int root_fd, std::string_view target,
+  Answer respond_static(Connection& connection, RootDir mount, std::string_view target,
                         std::string_view mount_prefix);
   Answer respond_file(Connection& connection, const http::Request& request, FileChoice& file,
                       int root_fd, bool keep_alive);
@@ -125,7 +126,7 @@ class RequestWorker final : public InlineSink {
 
   const ResponseSettings& settings_;
   const std::atomic<bool>& draining_;
-  const std::atomic<int>& root_fd_;
+  RootView root_;
   FileResponder files_;
   http::Request request_;  // the request being answered; views into the connection's input
   std::vector<char> batch_;

@@ -114,11 +114,12 @@ ServerCore::ServerCore(ServerOptions options)
   }
   input_capacity_ = connection_input_capacity(settings_.parse);
 
-  root_fd_ = ::open(options_.root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (root_fd_ < 0) {
+  root_ = DocumentRoot::open(options_.root);
+  if (!root_) {
     throw std::system_error(errno, std::generic_category(),
                             "document root '" + options_.root.string() + "'");
   }
+  shared_root_.publish(root_);
   try {
     if (options_.access_log == "-") {
       access_log_fd_ = ::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0);
@@ -148,7 +149,7 @@ ServerCore::ServerCore(ServerOptions options)
     }
     if (options_.gzip_cache_bytes > 0 && settings_.gzip_budget == 0) settings_.gzip_budget = 1;
     for (std::size_t i = 0; i < threads; ++i) {
-      workers_.push_back(std::make_unique<RequestWorker>(root_fd_, settings_, draining_,
+      workers_.push_back(std::make_unique<RequestWorker>(shared_root_, settings_, draining_,
                                                          access_log_fd_, service_, *this));
     }
     pool_ = std::make_unique<pool::WorkerPool>(
@@ -158,7 +159,6 @@ ServerCore::ServerCore(ServerOptions options)
         options_.batch_scheduling ? pool::Scheduling::kBatch : pool::Scheduling::kNormal);
   } catch (...) {
     if (access_log_fd_ >= 0) ::close(access_log_fd_);
-    ::close(root_fd_.load());
     throw;
   }
 }
@@ -175,8 +175,6 @@ ServerCore::~ServerCore() {
   workers_.clear();  // flushes the access log
   handler_workers_.clear();
   if (access_log_fd_ >= 0) ::close(access_log_fd_);
-  if (root_fd_.load() >= 0) ::close(root_fd_.load());
-  for (int fd : retired_root_fds_) ::close(fd);
 }
 
 ServerStats ServerCore::stats() const {
@@ -204,7 +202,7 @@ void ServerCore::start_handler_pool() {
     // No file cache or gzip cache of their own: these workers serve static files only when a
     // client pipelines one behind a blocking request.
     handler_workers_.push_back(std::make_unique<RequestWorker>(
-        root_fd_, settings_, draining_, access_log_fd_, service_, *this, Lane::kHandlers));
+        shared_root_, settings_, draining_, access_log_fd_, service_, *this, Lane::kHandlers));
   }
   // A full queue answers 503 at once (on_job): room for every connection is room enough.
   const std::size_t capacity = std::clamp<std::size_t>(options_.max_connections, 64, 65534);
@@ -901,15 +899,15 @@ void ServerCore::check_root() {
   }
   struct stat by_path {};
   struct stat by_fd {};
-  int current = root_fd_.load();
+  const int current = root_ ? root_->dir().fd : -1;
   bool present = ::stat(options_.root.c_str(), &by_path) == 0 && S_ISDIR(by_path.st_mode);
   if (!present) {
     if (!root_missing_) {
       std::fprintf(stderr, "hybridd: document root '%s' is gone; answering 500 until it returns\n",
                    options_.root.c_str());
       root_missing_ = true;
-      root_fd_.store(-1, std::memory_order_release);
-      if (current >= 0) retired_root_fds_.push_back(current);
+      root_.reset();
+      shared_root_.publish(nullptr);
     }
     return;
   }
@@ -917,10 +915,10 @@ void ServerCore::check_root() {
       by_fd.st_dev == by_path.st_dev) {
     return;  // the same directory
   }
-  int reopened = ::open(options_.root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (reopened < 0) return;  // try again at the next check
-  root_fd_.store(reopened, std::memory_order_release);
-  if (current >= 0) retired_root_fds_.push_back(current);
+  std::shared_ptr<const DocumentRoot> reopened = DocumentRoot::open(options_.root);
+  if (!reopened) return;  // try again at the next check
+  root_ = std::move(reopened);
+  shared_root_.publish(root_);
   if (root_missing_) {
     std::fprintf(stderr, "hybridd: document root '%s' is back\n", options_.root.c_str());
   }

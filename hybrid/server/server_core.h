@@ -16,6 +16,7 @@
 #include "hybrid/reactor/listener.h"
 #include "hybrid/reactor/timeout_list.h"
 #include "hybrid/server/connection.h"
+#include "hybrid/server/document_root.h"
 #include "hybrid/server/file_change_monitor.h"
 #include "hybrid/server/request_worker.h"
 #include "hybrid/server/response_exchange.h"
@@ -112,10 +113,11 @@ class ServerCore final : public reactor::EventHandler, public ExchangeListener {
   ResponseSettings settings_;
   http::Request scratch_request_;  // the reactor only frames; workers parse for themselves
   std::unique_ptr<VirtualHosts> virtual_hosts_;
-  // The document root, reopened when the directory is replaced; -1 while it is missing. Old
-  // descriptors stay open until shutdown, since a worker may still be resolving against one.
-  std::atomic<int> root_fd_{-1};
-  std::vector<int> retired_root_fds_;
+  // The document root, reopened when the directory is replaced; null while it is missing.
+  // `root_` is the reactor's reference, for check_root(); workers read `shared_root_`, and a
+  // replaced root closes once the last worker that used it has moved on.
+  std::shared_ptr<const DocumentRoot> root_;
+  SharedRoot shared_root_;
   bool root_missing_ = false;
   reactor::MonotonicMs root_check_at_ = 0;
   int access_log_fd_ = -1;

@@ -11,7 +11,7 @@ namespace hybrid::server {
 
 Service::~Service() {
   for (const Route& route : routes_) {
-    if (route.mount_fd >= 0) ::close(route.mount_fd);
+    if (route.mount.fd >= 0) ::close(route.mount.fd);
   }
 }
 
@@ -19,7 +19,7 @@ void Service::add_route(std::string_view pattern, Handler handler, RouteOptions 
   if (!handler) throw std::invalid_argument("route '" + std::string(pattern) + "': no handler");
   const std::size_t id = router_.add(pattern);
   if (id != routes_.size()) throw std::logic_error("route ids out of step");
-  routes_.push_back({std::move(handler), options, -1, 0});
+  routes_.push_back({std::move(handler), options, RootDir{}, 0});
   has_blocking_ |= options.blocking;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "hybrid/http/router.h"
+#include "hybrid/server/document_root.h"
 #include "hybrid/server/handler.h"
 
 namespace hybrid::server {
@@ -25,7 +26,7 @@ struct ServiceHooks {
 struct Route {
   Handler handler;  // empty for a mount
   RouteOptions options;
-  int mount_fd = -1;              // a mount: its directory (owned by Service)
+  RootDir mount;  // a mount: its directory (owned by Service); fd -1 otherwise
   std::size_t prefix_length = 0;  // a mount: target bytes before the path inside the directory
 };
 

@@ -35,20 +35,21 @@ bool too_recent_to_cache(const struct stat& st) {
   return st.st_mtim.tv_sec + 1 >= ::time(nullptr);
 }
 
-std::string SmallFileCache::key_of(int root_fd, std::string_view path, bool trailing_slash) {
+std::string SmallFileCache::key_of(std::uint64_t root_id, std::string_view path,
+                                   bool trailing_slash) {
   std::string key;
   key.reserve(path.size() + 16);
-  key.append(reinterpret_cast<const char*>(&root_fd), sizeof root_fd);
+  key.append(reinterpret_cast<const char*>(&root_id), sizeof root_id);
   key += trailing_slash ? '/' : '-';
   key.append(path);
   return key;
 }
 
-CachedFile* SmallFileCache::find(int root_fd, std::string_view path, bool trailing_slash,
+CachedFile* SmallFileCache::find(RootDir root, std::string_view path, bool trailing_slash,
                                  struct stat& st) {
   if (entries_.empty()) return nullptr;
   key_.clear();
-  key_.append(reinterpret_cast<const char*>(&root_fd), sizeof root_fd);
+  key_.append(reinterpret_cast<const char*>(&root.id), sizeof root.id);
   key_ += trailing_slash ? '/' : '-';
   key_.append(path);
   auto found = entries_.find(key_);
@@ -63,7 +64,7 @@ CachedFile* SmallFileCache::find(int root_fd, std::string_view path, bool traili
   // The stat follows symlinks without RESOLVE_BENEATH, which is safe here: it only confirms the
   // identity of what openat2 resolved safely before. A different file — a symlink swapped to
   // point elsewhere included — fails the comparison and takes the full open path again.
-  if (::fstatat(root_fd, entry.resolved_path.c_str(), &st, 0) != 0 || !same_file(entry.st, st)) {
+  if (::fstatat(root.fd, entry.resolved_path.c_str(), &st, 0) != 0 || !same_file(entry.st, st)) {
     return nullptr;
   }
   entry.generation = generation;
@@ -86,16 +87,16 @@ void SmallFileCache::start_watching(int root_fd, CachedFile& entry) {
   entry.checked_at_ms = coarse_now_ms();
 }
 
-CachedFile* SmallFileCache::insert(int root_fd, std::string_view path, bool trailing_slash,
+CachedFile* SmallFileCache::insert(RootDir root, std::string_view path, bool trailing_slash,
                                    CachedFile file) {
-  std::string key = key_of(root_fd, path, trailing_slash);
+  std::string key = key_of(root.id, path, trailing_slash);
   std::size_t cost = cost_of(key, file);
   if (cost > budget_) return nullptr;
   if (auto old = entries_.find(key); old != entries_.end()) {
     // A new version of a cached file takes the old one's place (and its place in order_).
     used_ = used_ - cost_of(old->first, old->second) + cost;
     old->second = std::move(file);
-    start_watching(root_fd, old->second);
+    start_watching(root.fd, old->second);
     return &old->second;
   }
   while (used_ + cost > budget_ && !order_.empty()) {
@@ -108,7 +109,7 @@ CachedFile* SmallFileCache::insert(int root_fd, std::string_view path, bool trai
   used_ += cost;
   order_.push_back(key);
   CachedFile& entry = entries_.emplace(std::move(key), std::move(file)).first->second;
-  start_watching(root_fd, entry);
+  start_watching(root.fd, entry);
   return &entry;
 }
 

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "hybrid/server/document_root.h"
 #include "hybrid/server/file_change_monitor.h"
 
 namespace hybrid::server {
@@ -48,15 +49,16 @@ class SmallFileCache {
   explicit SmallFileCache(std::size_t budget_bytes, FileChangeMonitor* monitor = nullptr)
       : budget_(budget_bytes), monitor_(monitor) {}
 
-  // The entry for a request path (normalised, with its trailing-slash flag) below `root_fd`, if
-  // cached and still identical on disk; `st` receives its stat. Null on a miss.
-  CachedFile* find(int root_fd, std::string_view path, bool trailing_slash, struct stat& st);
+  // The entry for a request path (normalised, with its trailing-slash flag) below `root`, if
+  // cached and still identical on disk; `st` receives its stat. Null on a miss. Entries are
+  // keyed on the root's id, so those of a replaced root never answer for another.
+  CachedFile* find(RootDir root, std::string_view path, bool trailing_slash, struct stat& st);
 
   // Stores a snapshot; returns it (null when it does not fit the budget).
-  CachedFile* insert(int root_fd, std::string_view path, bool trailing_slash, CachedFile file);
+  CachedFile* insert(RootDir root, std::string_view path, bool trailing_slash, CachedFile file);
 
  private:
-  static std::string key_of(int root_fd, std::string_view path, bool trailing_slash);
+  static std::string key_of(std::uint64_t root_id, std::string_view path, bool trailing_slash);
   void start_watching(int root_fd, CachedFile& entry);
 
   std::size_t budget_;

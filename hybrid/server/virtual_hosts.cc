@@ -59,32 +59,33 @@ VirtualHosts::VirtualHosts(const std::filesystem::path& directory) {
     int site_fd = ::openat(dir_fd, entry->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (site_fd < 0) continue;  // a file, or unreadable: not a site
     if (entry_name == "default") {
-      default_fd_ = site_fd;
+      default_ = {site_fd, new_root_id()};
     } else {
-      sites_.emplace_back(std::string(entry_name), site_fd);
+      sites_.emplace_back(std::string(entry_name), RootDir{site_fd, new_root_id()});
     }
   }
   ::closedir(listing);
   ::close(dir_fd);
-  std::sort(sites_.begin(), sites_.end());
+  std::sort(sites_.begin(), sites_.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
 }
 
 VirtualHosts::~VirtualHosts() {
-  for (auto& site : sites_) ::close(site.second);
-  if (default_fd_ >= 0) ::close(default_fd_);
+  for (auto& site : sites_) ::close(site.second.fd);
+  if (default_.fd >= 0) ::close(default_.fd);
 }
 
-int VirtualHosts::root_for(std::string_view host) const {
+RootDir VirtualHosts::root_for(std::string_view host) const {
   std::array<char, 256> name{};
   std::size_t length = normalize_host(host, name.data(), name.size());
-  if (length == 0) return default_fd_;
+  if (length == 0) return default_;
   std::string_view key(name.data(), length);
   auto found = std::lower_bound(sites_.begin(), sites_.end(), key,
                                 [](const auto& site, std::string_view wanted) {
                                   return std::string_view(site.first) < wanted;
                                 });
   if (found != sites_.end() && found->first == key) return found->second;
-  return default_fd_;
+  return default_;
 }
 
 }  // namespace hybrid::server

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "hybrid/server/document_root.h"
+
 namespace hybrid::server {
 
 class VirtualHosts {
@@ -21,15 +23,15 @@ class VirtualHosts {
   VirtualHosts(const VirtualHosts&) = delete;
   VirtualHosts& operator=(const VirtualHosts&) = delete;
 
-  // The root directory fd for a Host value (any case, with or without ":port"), the "default"
-  // site when the name is unknown or invalid, or -1 when there is neither (answered 421).
-  int root_for(std::string_view host) const;
+  // The root directory for a Host value (any case, with or without ":port"), the "default"
+  // site when the name is unknown or invalid, or fd -1 when there is neither (answered 421).
+  RootDir root_for(std::string_view host) const;
 
   std::size_t size() const { return sites_.size(); }
 
  private:
-  std::vector<std::pair<std::string, int>> sites_;  // sorted by name
-  int default_fd_ = -1;
+  std::vector<std::pair<std::string, RootDir>> sites_;  // sorted by name
+  RootDir default_;
 };
 
 // Lower-cases `host`, strips a ":port" (and the brackets of an IPv6 literal), and checks that what

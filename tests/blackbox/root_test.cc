@@ -4,9 +4,11 @@
 
 #include <chrono>
 #include <filesystem>
+#include <string>
 #include <thread>
 
 #include "tests/blackbox/blackbox_support.h"
+#include "tests/blackbox/process_probe.h"
 #include "tests/support/temp_dir.h"
 
 namespace hybrid::test {
@@ -72,6 +74,49 @@ TEST(RootTest, SwappedRootDirectoryIsPickedUp) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_EQ(body_of_a(), "two");
+}
+
+TEST(RootTest, EverySwapClosesTheReplacedDirectory) {
+  // Ten deploys by symlink swap. Each replaced directory must be closed once no worker uses it
+  // (here: the one worker's next request), not kept until shutdown.
+  constexpr int kSwaps = 10;
+  TempDir dir;
+  const auto live = dir.path() / "live";
+  dir.write("v0/a.txt", "v0");
+  std::filesystem::create_directory_symlink(dir.path() / "v0", live);
+  ServerProcess server(root_args(live, {"--threads", "1"}));
+  ASSERT_TRUE(server.running());
+  auto body_of_a = [&] {
+    auto response = get(server.port(), "/a.txt");
+    return response ? response->body : std::string();
+  };
+  ASSERT_EQ(body_of_a(), "v0");
+  const int before = settled_fds(server.pid());
+
+  for (int swap = 1; swap <= kSwaps; ++swap) {
+    const std::string version = "v" + std::to_string(swap);
+    dir.write(version + "/a.txt", version);
+    std::filesystem::create_directory_symlink(dir.path() / version, dir.path() / "live.new");
+    std::filesystem::rename(dir.path() / "live.new", live);
+    ASSERT_TRUE(eventually([&] { return body_of_a() == version; }, std::chrono::seconds(5)))
+        << "swap " << swap << " was not picked up";
+  }
+
+  const int after = settled_fds(server.pid());
+  EXPECT_LT(after - before, 2) << kSwaps << " swaps: " << before << " -> " << after
+                               << " descriptors; " << describe_fds(server.pid());
+  // None of the replaced directories is still open.
+  int replaced_open = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(server.pid()) + "/fd")) {
+    std::error_code error;
+    const std::string target = std::filesystem::read_symlink(entry.path(), error).string();
+    for (int version = 0; version < kSwaps && !error; ++version) {
+      if (target == (dir.path() / ("v" + std::to_string(version))).string()) ++replaced_open;
+    }
+  }
+  EXPECT_EQ(replaced_open, 0);
+  EXPECT_EQ(body_of_a(), "v" + std::to_string(kSwaps));
 }
 
 }  // namespace

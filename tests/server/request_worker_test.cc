@@ -75,12 +75,9 @@ class RequestWorkerTest : public ::testing::Test {
     connection_.clear_output();
     if (connection_.fd >= 0) ::close(connection_.fd);
     if (peer_ >= 0) ::close(peer_);
-    if (root_fd_ >= 0) ::close(root_fd_);
   }
 
   void SetUp() override {
-    root_fd_ = ::open(root_.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    ASSERT_GE(root_fd_, 0);
     int fds[2];
     ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
     connection_.fd = fds[0];
@@ -118,7 +115,7 @@ class RequestWorkerTest : public ::testing::Test {
     std::memcpy(connection_.input.get() + connection_.input_size, requests.data(), requests.size());
     connection_.input_size += requests.size();
 
-    if (!worker_) worker_.emplace(root_fd_atomic_, settings_, draining_, -1, service_, core_);
+    if (!worker_) worker_.emplace(root_, settings_, draining_, -1, service_, core_);
     std::string received;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (std::chrono::steady_clock::now() < deadline) {
@@ -153,18 +150,17 @@ class RequestWorkerTest : public ::testing::Test {
     return received;
   }
 
-  test::TempDir root_;
-  ServerCore core_{core_options(root_)};
+  test::TempDir root_dir_;
+  ServerCore core_{core_options(root_dir_)};
   Connection connection_{core_};
   int peer_ = -1;
-  int root_fd_ = -1;
-  std::atomic<int> root_fd_atomic_{-1};
+  SharedRoot root_;
   std::atomic<bool> draining_{false};
   ResponseSettings settings_;
   Service service_;  // no routes: the whole site is the root
   std::optional<RequestWorker> worker_;
 
-  void use_root() { root_fd_atomic_.store(root_fd_); }
+  void use_root() { root_.publish(DocumentRoot::open(root_dir_.path())); }
 };
 
 TEST_F(RequestWorkerTest, AnInMemoryBodyThatMissesTheBatchStillFollowsIt) {
@@ -175,13 +171,13 @@ TEST_F(RequestWorkerTest, AnInMemoryBodyThatMissesTheBatchStillFollowsIt) {
   std::string requests;
   for (unsigned i = 0; i < 3; ++i) {
     small.push_back(patterned(30'000, i + 1));
-    root_.write("s" + std::to_string(i) + ".bin", small.back());
+    root_dir_.write("s" + std::to_string(i) + ".bin", small.back());
     requests += request_for("/s" + std::to_string(i) + ".bin");
   }
   std::string text;
   std::mt19937_64 engine(7);
   while (text.size() < 300'000) text += std::to_string(engine()) + '\n';
-  root_.write("big.txt", text);
+  root_dir_.write("big.txt", text);
   requests += request_for("/big.txt", "Accept-Encoding: gzip\r\n");
   const std::optional<std::string> gzipped = http::gzip_compress(text);
   ASSERT_TRUE(gzipped.has_value());
@@ -210,10 +206,10 @@ TEST_F(RequestWorkerTest, ARedirectWhoseLocationOutgrowsTheBatchRoomStillGoesOut
     target += "/d";
     for (int i = 0; i < 150; ++i) target += "%20";
   }
-  std::filesystem::path directory = root_.path();
+  std::filesystem::path directory = root_dir_.path();
   for (int level = 0; level < 12; ++level) directory /= "d" + std::string(150, ' ');
   std::filesystem::create_directories(directory);
-  root_.write("f.txt", "after");
+  root_dir_.write("f.txt", "after");
 
   settings_.small_file_limit = 1024;
   use_root();

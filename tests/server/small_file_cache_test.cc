@@ -43,7 +43,7 @@ class SmallFileCacheTest : public testing::Test {
   };
 
   FileChoice choose(CachedFiles& cached, const char* target) {
-    FileChoice choice = cached.files.choose(root_fd_, target, location_);
+    FileChoice choice = cached.files.choose(target, location_);
     if (choice.fd >= 0) ::close(choice.fd);
     return choice;
   }
@@ -93,7 +93,7 @@ TEST_F(SmallFileCacheTest, DirectoryIndexIsCachedUnderTheRequestPath) {
 TEST_F(SmallFileCacheTest, FilesChangedInTheLastSecondsAreNotCached) {
   dir_.write("fresh.txt", "just written");
   CachedFiles cached(root_fd_, 1 << 20);
-  FileChoice choice = cached.files.choose(root_fd_, "/fresh.txt", location_);
+  FileChoice choice = cached.files.choose("/fresh.txt", location_);
   EXPECT_EQ(choice.status, http::Status::kOk);
   EXPECT_EQ(choice.content, nullptr);  // served from the fd
   EXPECT_GE(choice.fd, 0);
@@ -151,6 +151,33 @@ TEST_F(SmallFileCacheTest, FilesWithOtherHardLinksAreStatOnEveryHit) {
   FileChoice after = choose(cached, "/linked.txt");
   ASSERT_NE(after.content, nullptr);
   EXPECT_EQ(*after.content, "LINKED");
+}
+
+TEST_F(SmallFileCacheTest, AnotherRootUnderAReusedDescriptorNumberMissesTheOldEntries) {
+  // A replaced document root is closed, and the next directory opened may get its number: the
+  // entries cached below the old root must not answer for the new one.
+  write_old("w.txt", "old");
+  test::TempDir other;
+  auto path = other.write("w.txt", "new");
+  struct timespec times[2] = {{::time(nullptr) - 3600, 0}, {::time(nullptr) - 3600, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
+  FileChangeMonitor monitor;
+  ASSERT_TRUE(monitor.enabled());
+  int first = ::open(dir_.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_GE(first, 0);
+  CachedFiles cached(first, 1 << 20, &monitor);
+  FileChoice choice = cached.files.choose({first, new_root_id()}, "/w.txt", location_);
+  ASSERT_NE(choice.content, nullptr);
+  ASSERT_EQ(*choice.content, "old");
+
+  ::close(first);
+  int second = ::open(other.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_EQ(second, first);  // the number is reused
+  choice = cached.files.choose({second, new_root_id()}, "/w.txt", location_);
+  if (choice.fd >= 0) ::close(choice.fd);
+  ASSERT_EQ(choice.status, http::Status::kOk);
+  EXPECT_EQ(choice.content == nullptr ? "(from disk)" : *choice.content, "new");
+  ::close(second);
 }
 
 }  // namespace

@@ -420,8 +420,10 @@ void ServerCore::on_connection_events(Connection& connection, std::uint32_t even
       read_and_frame(connection);
       return;
     case Phase::kAwaiting:
-      // The client's next bytes wait until the answer is out; a vanished client ends the wait.
-      if (events & (EPOLLHUP | EPOLLERR)) {
+      // The client's next bytes wait until the answer is out. A client that closed (or shut its
+      // side) gave up on the answer, as nginx takes it for a proxied request: the exchange
+      // closes and its Responder learns it.
+      if (connection.reactor_only.peer_closed) {
         close_connection(connection);
         return;
       }
@@ -741,6 +743,10 @@ void ServerCore::drain_answers() {
 
 void ServerCore::await_answer(Connection& connection) {
   reactor::TimeoutList::unlink(connection.timeout);
+  if (connection.reactor_only.peer_closed) {
+    close_connection(connection);  // gone while a worker held it (see on_connection_events)
+    return;
+  }
   connection.reactor_only.phase = Phase::kAwaiting;
   ResponseExchange& exchange = *connection.exchange;
   switch (exchange.answer()) {

@@ -44,8 +44,8 @@ void Service::add_mount(std::string_view prefix, const std::filesystem::path& di
     throw;
   }
   if (id != routes_.size()) throw std::logic_error("route ids out of step");
-  routes_.push_back(
-      {Handler{}, RouteOptions{.blocking = false, .read_body = false}, fd, prefix.size()});
+  routes_.push_back({Handler{}, RouteOptions{.blocking = false, .read_body = false},
+                     RootDir{fd, new_root_id()}, prefix.size()});
 }
 
 }  // namespace hybrid::server

@@ -592,6 +592,17 @@ RequestWorker::Answer RequestWorker::respond_error(http::Status status, bool kee
 
 // ---- a service's routes and handlers ----
 
+namespace {
+
+// Once per exception, on stderr; the client only gets a 500 that says nothing of it.
+void log_handler_exception(std::string_view method, std::string_view path, const char* what) {
+  std::fprintf(stderr, "hybrid: the handler for %.*s %.*s threw: %s\n",
+               static_cast<int>(method.size()), method.data(), static_cast<int>(path.size()),
+               path.data(), what);
+}
+
+}  // namespace
+
 std::optional<RequestWorker::Answer> RequestWorker::respond_routed(Connection& connection,
                                                                    bool keep_alive,
                                                                    bool head_only) {
@@ -739,18 +750,32 @@ RequestWorker::Answer RequestWorker::respond_handler(Connection& connection, con
     }
   }
 
+  if (route.simple) {
+    // The short form answers now, on this thread: no exchange to share, nothing to wait for.
+    Response response;
+    try {
+      response = route.simple(view);
+      if (hooks.after) hooks.after(exchange_request.method, exchange_request.path, response);
+    } catch (const std::exception& error) {
+      log_handler_exception(request.method_token, path, error.what());
+      response = error_response(hooks, 500);
+    } catch (...) {
+      log_handler_exception(request.method_token, path, "not a std::exception");
+      response = error_response(hooks, 500);
+    }
+    connection.consume_request();
+    connection.collection.reset();
+    return emit_response(connection, response, exchange_request);
+  }
+
   auto exchange = std::make_shared<ResponseExchange>(std::move(exchange_request), hooks, answers_,
                                                      this, &connection);
   try {
     route.handler(view, Responder(exchange));
   } catch (const std::exception& error) {
-    std::fprintf(stderr, "hybrid: handler for %.*s %.*s threw: %s\n",
-                 static_cast<int>(request.method_token.size()), request.method_token.data(),
-                 static_cast<int>(path.size()), path.data(), error.what());
+    log_handler_exception(request.method_token, path, error.what());
   } catch (...) {
-    std::fprintf(stderr, "hybrid: handler for %.*s %.*s threw a non-exception\n",
-                 static_cast<int>(request.method_token.size()), request.method_token.data(),
-                 static_cast<int>(path.size()), path.data());
+    log_handler_exception(request.method_token, path, "not a std::exception");
   }
   connection.collection.reset();  // Request::body() ends with the handler
   switch (exchange->park()) {

@@ -29,13 +29,7 @@ void Server::handle(std::string_view pattern, Handler handler, RouteOptions opti
 }
 
 void Server::handle(std::string_view pattern, SimpleHandler handler, RouteOptions options) {
-  if (!handler) throw std::invalid_argument("route '" + std::string(pattern) + "': no handler");
-  core_->service().add_route(
-      pattern,
-      [handler = std::move(handler)](Request& request, Responder responder) {
-        responder.send(handler(request));
-      },
-      options);
+  core_->service().add_route(pattern, std::move(handler), options);
 }
 
 void Server::mount(std::string_view prefix, const std::filesystem::path& directory) {

@@ -136,7 +136,7 @@ class ServerCore final : public reactor::EventHandler, public ExchangeListener {
   std::unique_ptr<FileChangeMonitor> file_monitor_;  // outlives the workers' caches
   std::unique_ptr<FileChangeEvents> file_change_events_;
   reactor::EventLoop loop_{*this};
-  Service service_;  // filled before run(), read-only while the workers run
+  Service service_;                   // filled before run(), read-only while the workers run
   std::atomic<bool> started_{false};  // run() began: the service is read-only from here on
   std::vector<std::unique_ptr<RequestWorker>> workers_;
   std::unique_ptr<pool::WorkerPool> pool_;

@@ -19,7 +19,15 @@ void Service::add_route(std::string_view pattern, Handler handler, RouteOptions 
   if (!handler) throw std::invalid_argument("route '" + std::string(pattern) + "': no handler");
   const std::size_t id = router_.add(pattern);
   if (id != routes_.size()) throw std::logic_error("route ids out of step");
-  routes_.push_back({std::move(handler), options, RootDir{}, 0});
+  routes_.push_back({std::move(handler), {}, options, RootDir{}, 0});
+  has_blocking_ |= options.blocking;
+}
+
+void Service::add_route(std::string_view pattern, SimpleHandler handler, RouteOptions options) {
+  if (!handler) throw std::invalid_argument("route '" + std::string(pattern) + "': no handler");
+  const std::size_t id = router_.add(pattern);
+  if (id != routes_.size()) throw std::logic_error("route ids out of step");
+  routes_.push_back({{}, std::move(handler), options, RootDir{}, 0});
   has_blocking_ |= options.blocking;
 }
 
@@ -44,7 +52,8 @@ void Service::add_mount(std::string_view prefix, const std::filesystem::path& di
     throw;
   }
   if (id != routes_.size()) throw std::logic_error("route ids out of step");
-  routes_.push_back({Handler{}, RouteOptions{.blocking = false, .read_body = false},
+  routes_.push_back({Handler{}, SimpleHandler{},
+                     RouteOptions{.blocking = false, .read_body = false},
                      RootDir{fd, new_root_id()}, prefix.size()});
 }
 

@@ -24,9 +24,10 @@ struct ServiceHooks {
 
 // One routing table entry: a handler, or a mounted directory.
 struct Route {
-  Handler handler;  // empty for a mount
+  Handler handler;       // empty for a mount, or when `simple` is set
+  SimpleHandler simple;  // returns its response: called without a ResponseExchange
   RouteOptions options;
-  RootDir mount;  // a mount: its directory (owned by Service); fd -1 otherwise
+  RootDir mount;                  // a mount: its directory (owned by Service); fd -1 otherwise
   std::size_t prefix_length = 0;  // a mount: target bytes before the path inside the directory
 };
 
@@ -40,6 +41,7 @@ class Service {
   // Throw std::invalid_argument (bad or conflicting pattern, bad prefix) or std::system_error
   // (a directory that cannot be opened).
   void add_route(std::string_view pattern, Handler handler, RouteOptions options);
+  void add_route(std::string_view pattern, SimpleHandler handler, RouteOptions options);
   void add_mount(std::string_view prefix, const std::filesystem::path& directory);
 
   // No routes and no mounts: the whole site is the document root, as for hybridd.

@@ -219,6 +219,41 @@ TEST(ServiceTest, WaitPastTheQueueLimitIs503WithRetryAfter) {
   EXPECT_EQ(server.stats().overloaded, static_cast<std::uint64_t>(unavailable));
 }
 
+TEST(ServiceTest, HandlerFileGoesThroughTheStaticMachinery) {
+  test::TempDir root;
+  test::TempDir reports;
+  const std::string content(100'000, 'r');
+  const std::filesystem::path report = reports.write("report.csv", content);
+  Server server(options_for(root));
+  server.handle("GET /report", [report](Request&) { return Response::send_file(report); });
+  server.handle("GET /gone", [&reports](Request&) {
+    return Response::send_file(reports.path() / "missing.csv");
+  });
+  Running running(server);
+  auto whole = get(server.port(), "/report");
+  ASSERT_TRUE(whole);
+  EXPECT_EQ(whole->status, 200);
+  EXPECT_EQ(whole->header("Content-Type"), "text/csv; charset=utf-8");
+  EXPECT_EQ(whole->body, content);
+  const std::string etag = whole->header("ETag");
+  EXPECT_FALSE(etag.empty());
+  auto part = get(server.port(), "/report", "GET", "Range: bytes=10-19\r\n");
+  ASSERT_TRUE(part);
+  EXPECT_EQ(part->status, 206);
+  EXPECT_EQ(part->header("Content-Range"), "bytes 10-19/100000");
+  EXPECT_EQ(part->body, content.substr(10, 10));
+  auto unchanged = get(server.port(), "/report", "GET", "If-None-Match: " + etag + "\r\n");
+  ASSERT_TRUE(unchanged);
+  EXPECT_EQ(unchanged->status, 304);
+  auto head = get(server.port(), "/report", "HEAD");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->header("Content-Length"), "100000");
+  EXPECT_TRUE(head->body.empty());
+  auto missing = get(server.port(), "/gone");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+}
+
 // The reproduction: an application blocks SIGTERM in its own threads and sigwait()s for
 // it after the Server (and its workers) exist. The kernel may pick any thread without the signal
 // blocked; were a worker one of them, the process would die without draining.

@@ -742,7 +742,7 @@ RequestWorker::Answer RequestWorker::respond_handler(Connection& connection, con
   auto exchange = std::make_shared<ResponseExchange>(std::move(exchange_request), hooks, answers_,
                                                      this, &connection);
   try {
-    route.handler(view, Responder(exchange));
+    route.handler(view, make_responder(exchange));
   } catch (const std::exception& error) {
     std::fprintf(stderr, "hybrid: handler for %.*s %.*s threw: %s\n",
                  static_cast<int>(request.method_token.size()), request.method_token.data(),

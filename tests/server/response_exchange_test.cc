@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -332,6 +333,19 @@ TEST_F(ResponseExchangeTest, HeadStreamIsTheHeadAlone) {
 TEST_F(ResponseExchangeTest, StreamWithAnUnsafeFieldAnswers500) {
   auto exchange = make();
   ResponseStream stream = make_responder(exchange).stream(200, "text/plain", {{"X-Bad", "a\r\nb"}});
+  EXPECT_FALSE(stream.connected());
+  ASSERT_EQ(exchange->answer(), ResponseExchange::Answer::kResponse);
+  EXPECT_EQ(exchange->take_response().status, 500);
+}
+
+TEST_F(ResponseExchangeTest, StreamWhoseAfterHookThrowsAnswers500) {
+  // As for send(): the client gets a 500, not a request that is never answered.
+  hooks_.after = [](std::string_view, std::string_view, Response&) {
+    throw std::runtime_error("after hook");
+  };
+  auto exchange = make();
+  ResponseStream stream;
+  EXPECT_NO_THROW(stream = make_responder(exchange).stream());
   EXPECT_FALSE(stream.connected());
   ASSERT_EQ(exchange->answer(), ResponseExchange::Answer::kResponse);
   EXPECT_EQ(exchange->take_response().status, 500);

@@ -49,19 +49,7 @@ void Connection::compact_input() {
 
 void Connection::collect_body() {
   const std::size_t start = input_consumed + request_head_length;
-  std::size_t position = start;
-  while (position < input_size && !collection->reader.finished()) {
-    http::BodyStep step =
-        collection->reader.advance({input.get() + position, input_size - position});
-    collection->data.append(step.data);
-    position += step.consumed;
-    if (step.consumed == 0) break;
-  }
-  if (position > start) {
-    // Later bytes (the next request's) close the gap, right behind the head.
-    std::memmove(input.get() + start, input.get() + position, input_size - position);
-    input_size -= position - start;
-  }
+  input_size = start + collection->collect({input.get() + start, input_size - start});
 }
 
 Frame Connection::frame_next(const http::ParseLimits& limits, http::Request& request,
@@ -70,13 +58,13 @@ Frame Connection::frame_next(const http::ParseLimits& limits, http::Request& req
   if (collection) {
     // The head at the front was framed before; only its body is missing.
     collect_body();
-    if (collection->reader.error() != http::Status::kOk) {
+    if (collection->error() != http::Status::kOk) {
       // Kept, failed: framing again (the worker does) gives the same answer. The connection
       // closes after it.
-      frame_error = collection->reader.error();
+      frame_error = collection->error();
       return Frame::kError;
     }
-    if (!collection->reader.done()) return Frame::kNeedMore;
+    if (!collection->done()) return Frame::kNeedMore;
   }
   if (body) {
     while (input_size > input_consumed && !body->finished()) {

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hybrid/http/body_collector.h"
 #include "hybrid/http/body_framing.h"
 #include "hybrid/http/request.h"
 #include "hybrid/http/request_parser.h"
@@ -30,15 +31,6 @@ namespace hybrid::server {
 
 class ServerCore;
 class ResponseExchange;
-
-// A request body being collected for a handler (RFC 9112 §6). The request's head stays at the
-// front of the input; the body's bytes move from the input into `data` as they arrive, so the
-// input buffer never has to hold the body.
-struct BodyCollection {
-  http::BodyReader reader;
-  std::string data;
-  bool continue_sent = false;  // "100 Continue" went out (RFC 9110 §10.1.1)
-};
 
 // What framing the next request found.
 enum class Frame : unsigned char {
@@ -157,9 +149,11 @@ struct Connection final : reactor::EventHandler {
   std::string part_heads;
   std::size_t next_part = 0;
 
-  // A handler request in progress: its body while it is collected, and its answer while the
-  // handler has not given it (or streams it). Cleared by close_connection().
-  std::optional<BodyCollection> collection;
+  // A handler request in progress: its body while it is collected (the request's head stays at
+  // the front of the input; the body's bytes move from the input into the collector as they
+  // arrive, so the input buffer never has to hold the body), and its answer while the handler
+  // has not given it (or streams it). Cleared by close_connection().
+  std::optional<http::BodyCollector> collection;
   std::shared_ptr<ResponseExchange> exchange;
   reactor::MonotonicMs handed_off_at = 0;  // entered the handler pool's queue
   bool overloaded = false;  // the handler pool had no room or it waited too long: answer 503

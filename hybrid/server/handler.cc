@@ -58,6 +58,9 @@ Response Response::send_file(std::filesystem::path path) {
 // ---- Responder ----
 
 Responder::Responder(std::shared_ptr<ResponseExchange> exchange) : exchange_(std::move(exchange)) {}
+Responder make_responder(std::shared_ptr<ResponseExchange> exchange) {
+  return Responder(std::move(exchange));
+}
 Responder::Responder(Responder&&) noexcept = default;
 Responder& Responder::operator=(Responder&& other) noexcept {
   if (this != &other) {

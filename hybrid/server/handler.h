@@ -148,7 +148,7 @@ class Responder {
   explicit operator bool() const { return exchange_ != nullptr; }  // not yet answered
 
  private:
-  friend class RequestWorker;
+  friend Responder make_responder(std::shared_ptr<ResponseExchange> exchange);
   explicit Responder(std::shared_ptr<ResponseExchange> exchange);
   std::shared_ptr<ResponseExchange> exchange_;
 };

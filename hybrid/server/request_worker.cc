@@ -12,6 +12,7 @@
 #include <cstring>
 #include <exception>
 #include <random>
+#include <utility>
 
 #include "hybrid/http/conditional.h"
 #include "hybrid/http/content_coding.h"
@@ -672,33 +673,33 @@ RequestWorker::Answer RequestWorker::respond_handler(Connection& connection, con
     if (!connection.collection) {
       http::BodyLimits limits = settings_.body;
       if (route.options.max_body_bytes > 0) limits.max_body_bytes = route.options.max_body_bytes;
-      http::BodyReader reader(framing, limits);
-      if (reader.error() != http::Status::kOk) {
+      http::BodyCollector collector(framing, limits);
+      if (collector.error() != http::Status::kOk) {
         connection.consume_request();  // 413 before a byte of it is read; closing lingers
-        return emit_service_error(connection, http::code(reader.error()), false, head_only);
+        return emit_service_error(connection, http::code(collector.error()), false, head_only);
       }
       if (!route.options.read_body && expectation == http::Expectation::kContinue) {
         // The client waits for a 100 that will not come: answer without its body, then close.
         body_unread = true;
         keep_alive = false;
       } else {
-        connection.collection.emplace(BodyCollection{reader, {}, false});
+        connection.collection.emplace(std::move(collector));
       }
     }
     if (connection.collection) {
       connection.collect_body();
-      BodyCollection& collection = *connection.collection;
-      if (collection.reader.error() != http::Status::kOk) {
+      http::BodyCollector& collection = *connection.collection;
+      if (collection.error() != http::Status::kOk) {
         connection.consume_request();
-        http::Status error = collection.reader.error();
+        http::Status error = collection.error();
         connection.collection.reset();
         return emit_service_error(connection, http::code(error), false, head_only);
       }
-      if (!collection.reader.done()) {
-        if (expectation == http::Expectation::kContinue && !collection.continue_sent) {
+      if (!collection.done()) {
+        if (expectation == http::Expectation::kContinue && !collection.continue_sent()) {
           constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
           emit_bytes(connection, kContinue);
-          collection.continue_sent = true;
+          collection.set_continue_sent();
         }
         return {.next = Next::kCollect};
       }
@@ -727,8 +728,8 @@ RequestWorker::Answer RequestWorker::respond_handler(Connection& connection, con
   view.headers_ = fields_;
   view.params_ = params_;
   std::string empty_body;
-  view.body_ =
-      connection.collection && route.options.read_body ? &connection.collection->data : &empty_body;
+  view.body_ = connection.collection && route.options.read_body ? &connection.collection->payload()
+                                                                : &empty_body;
 
   const ServiceHooks& hooks = service_.hooks;
   ExchangeRequest exchange_request{head_only, keep_alive, request.version_minor, {}, {}};
@@ -771,7 +772,7 @@ RequestWorker::Answer RequestWorker::respond_handler(Connection& connection, con
   auto exchange = std::make_shared<ResponseExchange>(std::move(exchange_request), hooks, answers_,
                                                      this, &connection);
   try {
-    route.handler(view, Responder(exchange));
+    route.handler(view, make_responder(exchange));
   } catch (const std::exception& error) {
     log_handler_exception(request.method_token, path, error.what());
   } catch (...) {

@@ -103,14 +103,22 @@ bool ResponseExchange::start_stream(int status, std::string content_type,
   head.status = status;
   head.content_type = std::move(content_type);
   head.headers = std::move(headers);
-  if (hooks_.after) hooks_.after(request_.method, request_.path, head);
+  bool hook_failed = false;
+  if (hooks_.after) {
+    try {
+      hooks_.after(request_.method, request_.path, head);
+    } catch (...) {
+      hook_failed = true;  // as in Responder::send(): a 500, never an exception out of here
+    }
+  }
   std::array<char, 8192> buffer{};
-  std::size_t length = write_handler_head(buffer, head, request_, 0, true);
+  std::size_t length = hook_failed ? 0 : write_handler_head(buffer, head, request_, 0, true);
   std::unique_lock lock(mutex_);
   if (answered_ || mode_ == Mode::kClosed) return false;
   answered_ = true;
   if (length == 0) {
-    // An unsafe field or status: the client gets a 500 instead of a broken stream.
+    // An unsafe field or status, or an after hook that threw: the client gets a 500 instead of
+    // a broken stream (or none at all: the Responder has let go of the exchange already).
     response_ = error_response(hooks_, 500);
     notify_locked(lock);
     return false;

@@ -120,6 +120,9 @@ class ResponseExchange : public std::enable_shared_from_this<ResponseExchange> {
   std::string stream_bytes_;  // the head and chunks not yet taken
 };
 
+// The Responder a handler gets for `exchange`: the one way to make one (the worker, and tests).
+Responder make_responder(std::shared_ptr<ResponseExchange> exchange);
+
 // Writes a handler's response head for `request` into `out`: the status line, Date, Server, the
 // handler's fields (less those hybrid writes itself), Content-Type, Content-Length `body_length`
 // or, when `chunked`, Transfer-Encoding: chunked (HTTP/1.1) or nothing (HTTP/1.0: the body ends

@@ -26,27 +26,28 @@ std::optional<std::string_view> Request::header(std::string_view name) const {
   return std::nullopt;
 }
 
-Response Response::text(std::string body, int status) {
+namespace {
+
+Response typed(std::string body, int status, const char* content_type) {
   Response response;
   response.status = status;
+  response.content_type = content_type;
   response.body = std::move(body);
   return response;
+}
+
+}  // namespace
+
+Response Response::text(std::string body, int status) {
+  return typed(std::move(body), status, "text/plain; charset=utf-8");
 }
 
 Response Response::json(std::string body, int status) {
-  Response response;
-  response.status = status;
-  response.content_type = "application/json";
-  response.body = std::move(body);
-  return response;
+  return typed(std::move(body), status, "application/json");
 }
 
 Response Response::html(std::string body, int status) {
-  Response response;
-  response.status = status;
-  response.content_type = "text/html; charset=utf-8";
-  response.body = std::move(body);
-  return response;
+  return typed(std::move(body), status, "text/html; charset=utf-8");
 }
 
 Response Response::send_file(std::filesystem::path path) {

@@ -18,7 +18,6 @@
 //
 // Build: g++ -O2 -std=c++17 -pthread httplib_server.cc -o httplib_server -lcpp-httplib
 #include <httplib.h>
-
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -40,7 +39,7 @@ void raise_backlog(int port) {
     socklen_t length = sizeof address;
     int accepting = 0;
     socklen_t flag_length = sizeof accepting;
-    if (getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length) == 0 &&
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0 &&
         address.sin_family == AF_INET && ntohs(address.sin_port) == port &&
         getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &flag_length) == 0 && accepting) {
       listen(fd, 4096);
@@ -50,16 +49,16 @@ void raise_backlog(int port) {
 }
 
 // ?ms=N, 0 to 60000; -1 when missing or out of range.
-int delay_ms(const httplib::Request &request) {
+int delay_ms(const httplib::Request& request) {
   const std::string text = request.get_param_value("ms");
-  char *end = nullptr;
+  char* end = nullptr;
   const long ms = std::strtol(text.c_str(), &end, 10);
   if (text.empty() || *end != '\0' || ms < 0 || ms > 60000) return -1;
   return static_cast<int>(ms);
 }
 
-httplib::Server::Handler sleeper(const char *body) {
-  return [body](const httplib::Request &request, httplib::Response &response) {
+httplib::Server::Handler sleeper(const char* body) {
+  return [body](const httplib::Request& request, httplib::Response& response) {
     const int ms = delay_ms(request);
     if (ms < 0) {
       response.status = 400;
@@ -73,7 +72,7 @@ httplib::Server::Handler sleeper(const char *body) {
 
 }  // namespace
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   int port = std::getenv("PORT") ? std::atoi(std::getenv("PORT")) : 8080;
   int threads = std::getenv("THREADS") ? std::atoi(std::getenv("THREADS")) : 0;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -93,12 +92,12 @@ int main(int argc, char **argv) {
   // Go, Node.js and nginx (tcp_nodelay on) all send without Nagle's delay; cpp-httplib writes a
   // response in two sends and, with Nagle, waits for a delayed ACK (40 ms) between them.
   server.set_tcp_nodelay(true);
-  server.Get("/plaintext", [](const httplib::Request &, httplib::Response &response) {
+  server.Get("/plaintext", [](const httplib::Request&, httplib::Response& response) {
     response.set_content("Hello, World!", "text/plain");
   });
   server.Get("/api/sleep", sleeper("slept"));
   server.Get("/api/deferred", sleeper("deferred"));
-  server.Post("/api/echo", [](const httplib::Request &request, httplib::Response &response) {
+  server.Post("/api/echo", [](const httplib::Request& request, httplib::Response& response) {
     std::string type = request.get_header_value("Content-Type");
     if (type.empty()) type = "application/octet-stream";
     response.set_content(request.body, type.c_str());

@@ -129,9 +129,9 @@ class ResponseStream {
 
 // The right and duty to answer one request, exactly once, from any thread. Move-only. A Responder
 // destroyed without answering sends 500. Answer or drop every Responder (and ResponseStream)
-// before the Server is destroyed: they refer to it. The connection's later (pipelined) requests wait for it,
-// so responses stay in order. When the client has gone, answering does nothing and connected()
-// turns false; a Responder never writes to another client's connection.
+// before the Server is destroyed: they refer to it. The connection's later (pipelined) requests
+// wait for it, so responses stay in order. When the client has gone, answering does nothing and
+// connected() turns false; a Responder never writes to another client's connection.
 class Responder {
  public:
   Responder() = default;

@@ -133,8 +133,11 @@ class DeferredResponses {
         changed_.wait(lock);
         continue;
       }
-      if (Clock::now() < pending_.front().due) {
-        changed_.wait_until(lock, pending_.front().due);
+      // A copy: wait_until keeps reading its deadline while the lock is released, and a
+      // push_back meanwhile may move the heap's storage.
+      const Clock::time_point next = pending_.front().due;
+      if (Clock::now() < next) {
+        changed_.wait_until(lock, next);
         continue;  // a new earlier deadline, a stop, or this one is due
       }
       std::pop_heap(pending_.begin(), pending_.end(), Later{});

@@ -50,7 +50,10 @@ class BodyCollector {
   void set_continue_sent() { continue_sent_ = true; }
 
  private:
+  void grow(std::size_t needed);
+
   BodyReader reader_;
+  std::size_t max_payload_;
   std::string payload_;
   bool continue_sent_ = false;
 };

@@ -173,5 +173,42 @@ TEST(BodyCollector, PayloadCanBeMovedOut) {
   EXPECT_EQ(taken, "abc");
 }
 
+// ---- storage: one allocation where the size is known, few where it is not ----
+
+TEST(BodyCollector, AnnouncedLengthIsCollectedInOneAllocation) {
+  BodyCollector collector(length(64 * 1024));
+  const char* storage = collector.payload().data();
+  for (int piece = 0; piece < 4; ++piece) {
+    std::string buffer(16 * 1024, static_cast<char>('a' + piece));
+    collect(collector, buffer);
+    EXPECT_EQ(collector.payload().data(), storage) << "reallocated after piece " << piece;
+  }
+  EXPECT_TRUE(collector.done());
+  EXPECT_EQ(collector.payload().size(), 64u * 1024);
+}
+
+TEST(BodyCollector, ChunkedBodyOf64KiBIsCollectedInOneAllocation) {
+  BodyCollector collector(kChunked);
+  const char* storage = nullptr;
+  for (int piece = 0; piece < 4; ++piece) {
+    std::string buffer = "4000\r\n" + std::string(16 * 1024, 'x') + "\r\n";
+    collect(collector, buffer);
+    if (piece == 0) storage = collector.payload().data();
+    EXPECT_EQ(collector.payload().data(), storage) << "reallocated at chunk " << piece;
+  }
+  std::string end = "0\r\n\r\n";
+  collect(collector, end);
+  EXPECT_TRUE(collector.done());
+  EXPECT_EQ(collector.payload(), std::string(64 * 1024, 'x'));
+}
+
+TEST(BodyCollector, ChunkedStorageStaysWithinTheLimit) {
+  BodyCollector collector(kChunked, BodyLimits{.max_body_bytes = 1000});
+  std::string buffer = "a\r\n0123456789\r\n";
+  collect(collector, buffer);
+  EXPECT_EQ(collector.payload(), "0123456789");
+  EXPECT_LT(collector.payload().capacity(), 2000u);
+}
+
 }  // namespace
 }  // namespace hybrid::http

@@ -123,8 +123,8 @@ Frame Connection::frame_next(const http::ParseLimits& limits, http::Request& req
 
 FlushResult Connection::flush_output(std::uint64_t turn_bytes) {
   while (true) {
-    while (output_end > output_begin) {
-      ssize_t sent = ::send(fd, output.get() + output_begin, output_end - output_begin,
+    while (output.size() > output_begin) {
+      ssize_t sent = ::send(fd, output.data() + output_begin, output.size() - output_begin,
                             MSG_NOSIGNAL | (has_pending_body() ? MSG_MORE : 0));
       if (sent > 0) {
         output_begin += static_cast<std::size_t>(sent);
@@ -137,8 +137,7 @@ FlushResult Connection::flush_output(std::uint64_t turn_bytes) {
         return FlushResult::kFailed;
       }
     }
-    output.reset();
-    output_begin = output_end = 0;
+    release_bytes();
 
     while (file_remaining > 0) {
       if (turn_bytes == 0) return FlushResult::kYielded;
@@ -172,30 +171,42 @@ FlushResult Connection::flush_output(std::uint64_t turn_bytes) {
 }
 
 void Connection::stash_output(const char* bytes, std::size_t length) {
-  std::string_view pending(output.get() + output_begin, output_end - output_begin);
-  replace_output(pending, {bytes, length});
+  replace_output(pending_bytes(), {bytes, length});
+}
+
+void Connection::stash_output(std::string&& bytes) {
+  if (pending_bytes().empty()) {
+    output = std::move(bytes);
+    output_begin = 0;
+  } else {
+    stash_output(bytes.data(), bytes.size());
+  }
 }
 
 void Connection::stash_output_first(const char* bytes, std::size_t length) {
-  std::string_view pending(output.get() + output_begin, output_end - output_begin);
-  replace_output({bytes, length}, pending);
+  replace_output({bytes, length}, pending_bytes());
 }
 
 void Connection::replace_output(std::string_view first, std::string_view second) {
-  auto merged = std::make_unique_for_overwrite<char[]>(first.size() + second.size());
-  if (!first.empty()) std::memcpy(merged.get(), first.data(), first.size());
-  if (!second.empty()) std::memcpy(merged.get() + first.size(), second.data(), second.size());
+  std::string merged;
+  merged.reserve(first.size() + second.size());
+  merged.append(first).append(second);
   output = std::move(merged);
   output_begin = 0;
-  output_end = first.size() + second.size();
+}
+
+void Connection::release_bytes() {
+  // The memory goes too: an idle connection keeps no buffer (and a handler's large body no
+  // longer than it takes to send it).
+  std::string().swap(output);
+  output_begin = 0;
 }
 
 void Connection::clear_output() {
   parts.clear();
   part_heads.clear();
   next_part = 0;
-  output.reset();
-  output_begin = output_end = 0;
+  release_bytes();
   if (file_fd >= 0) ::close(file_fd);
   file_fd = -1;
   file_offset = 0;

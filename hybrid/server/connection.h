@@ -130,9 +130,8 @@ struct Connection final : reactor::EventHandler {
   http::Status frame_error = http::Status::kBadRequest;
 
   // Output a worker could not send: bytes first, then [file_offset, file_offset+file_remaining).
-  std::unique_ptr<char[]> output;
+  std::string output;  // pending from output_begin; often a handler's body, adopted whole
   std::size_t output_begin = 0;
-  std::size_t output_end = 0;
   int file_fd = -1;
   off_t file_offset = 0;
   std::uint64_t file_remaining = 0;
@@ -196,7 +195,10 @@ struct Connection final : reactor::EventHandler {
 
   bool has_unanswered_input() const { return input_size > input_consumed || body.has_value(); }
   bool has_pending_body() const { return file_remaining > 0 || next_part < parts.size(); }
-  bool has_pending_output() const { return output_end > output_begin || has_pending_body(); }
+  bool has_pending_output() const { return output.size() > output_begin || has_pending_body(); }
+  std::string_view pending_bytes() const {
+    return std::string_view(output).substr(std::min(output_begin, output.size()));
+  }
 
   // Sends pending bytes, then the pending file range with sendfile, at most `turn_bytes` in all:
   // bytes in memory always go out whole, and use up the budget the file then gets.
@@ -206,6 +208,9 @@ struct Connection final : reactor::EventHandler {
 
   // Keeps `bytes` as pending output (a copy; the slow path only), after what is pending.
   void stash_output(const char* bytes, std::size_t length);
+  // The same for a body the caller gives up: taken over without a copy when nothing is pending
+  // (a large handler body then goes from the handler's string to the socket untouched).
+  void stash_output(std::string&& bytes);
   // The same, before what is pending: for bytes that were due first, such as the unsent rest of
   // a worker's batch when a later response in it already left its body here.
   void stash_output_first(const char* bytes, std::size_t length);
@@ -217,6 +222,7 @@ struct Connection final : reactor::EventHandler {
   void compact_input();
   // Pending output becomes `first` then `second` (either may view the old output).
   void replace_output(std::string_view first, std::string_view second);
+  void release_bytes();
 
   ServerCore& core_;
 };

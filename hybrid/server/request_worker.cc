@@ -830,9 +830,9 @@ RequestWorker::Answer RequestWorker::emit_response(Connection& connection, Respo
   }
   batch_size_ += length;
   const bool sends_body = !request.head_only && !bodiless;
-  if (sends_body) emit_bytes(connection, response.body);
-  return {request.keep_alive, static_cast<http::Status>(response.status),
-          sends_body ? response.body.size() : 0};
+  const std::size_t body_bytes = sends_body ? response.body.size() : 0;
+  if (sends_body) emit_body(connection, std::move(response.body));
+  return {request.keep_alive, static_cast<http::Status>(response.status), body_bytes};
 }
 
 RequestWorker::Answer RequestWorker::emit_file(Connection& connection, const Response& response,
@@ -876,6 +876,19 @@ void RequestWorker::emit_bytes(Connection& connection, std::string_view bytes) {
   if (batch_size_ > 0) connection.stash_output(batch_.data(), batch_size_);
   batch_size_ = 0;
   connection.stash_output(bytes.data(), bytes.size());
+}
+
+void RequestWorker::emit_body(Connection& connection, std::string&& body) {
+  if (body.size() <= batch_.size() - batch_size_ && !connection.has_pending_output()) {
+    emit_bytes(connection, body);
+    return;
+  }
+  // Too large for the batch: the string itself becomes the pending output, sent from where the
+  // handler built it. Copying it cost a fresh allocation per response, whose pages faulted in
+  // again each time once glibc had given them back.
+  if (batch_size_ > 0) connection.stash_output(batch_.data(), batch_size_);
+  batch_size_ = 0;
+  connection.stash_output(std::move(body));
 }
 
 namespace {

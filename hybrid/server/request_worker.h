@@ -117,6 +117,8 @@ class RequestWorker final : public InlineSink {
                             std::string_view allow = {}, std::string_view retry_after = {});
   // Appends bytes after everything already in the batch, keeping their order on the wire.
   void emit_bytes(Connection& connection, std::string_view bytes);
+  // The same for a body the worker may take over (a handler's Response::body).
+  void emit_body(Connection& connection, std::string&& body);
   // Sends the batch, then the pending output; what is unsent of the batch goes ahead of that
   // output (the batch always holds the earlier responses).
   FlushResult flush(Connection& connection);

@@ -767,7 +767,7 @@ void ServerCore::await_answer(Connection& connection) {
         if (ended) output_finished(connection);
         return;
       }
-      connection.stash_output(bytes.data(), bytes.size());
+      connection.stash_output(std::move(bytes));
       connection.reactor_only.phase = Phase::kWriting;
       send_timeouts_.arm(connection.timeout, loop_.now());
       continue_writing(connection);

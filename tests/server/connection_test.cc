@@ -314,16 +314,25 @@ TEST_F(ConnectionTest, StashOutputAppendsToWhatIsPending) {
   connection_.stash_output("abc", 3);
   connection_.stash_output("def", 3);
   ASSERT_TRUE(connection_.has_pending_output());
-  EXPECT_EQ(std::string_view(connection_.output.get() + connection_.output_begin,
-                             connection_.output_end - connection_.output_begin),
-            "abcdef");
+  EXPECT_EQ(connection_.pending_bytes(), "abcdef");
   connection_.output_begin = 2;  // as if "ab" had been sent
   connection_.stash_output("g", 1);
   EXPECT_EQ(connection_.output_begin, 0u);
-  EXPECT_EQ(std::string_view(connection_.output.get(), connection_.output_end), "cdefg");
+  EXPECT_EQ(connection_.pending_bytes(), "cdefg");
   connection_.clear_output();
   EXPECT_FALSE(connection_.has_pending_output());
-  EXPECT_EQ(connection_.output, nullptr);
+  EXPECT_EQ(connection_.output.capacity(), std::string().capacity());
+}
+
+TEST_F(ConnectionTest, AStashedStringIsTakenOverWhenNothingIsPending) {
+  std::string body(100'000, 'b');
+  const char* storage = body.data();
+  connection_.stash_output(std::move(body));
+  EXPECT_EQ(connection_.output.data(), storage);  // no copy
+  EXPECT_EQ(connection_.pending_bytes().size(), 100'000u);
+  connection_.stash_output(std::string("tail"));  // something is pending: appended
+  EXPECT_EQ(connection_.pending_bytes().size(), 100'004u);
+  EXPECT_EQ(connection_.pending_bytes().substr(100'000), "tail");
 }
 
 TEST_F(ConnectionTest, StashOutputFirstGoesAheadOfWhatIsPending) {
@@ -331,10 +340,10 @@ TEST_F(ConnectionTest, StashOutputFirstGoesAheadOfWhatIsPending) {
   connection_.output_begin = 1;  // as if "b" had been sent
   connection_.stash_output_first("batch-", 6);
   EXPECT_EQ(connection_.output_begin, 0u);
-  EXPECT_EQ(std::string_view(connection_.output.get(), connection_.output_end), "batch-ody");
+  EXPECT_EQ(connection_.pending_bytes(), "batch-ody");
   connection_.clear_output();
   connection_.stash_output_first("only", 4);
-  EXPECT_EQ(std::string_view(connection_.output.get(), connection_.output_end), "only");
+  EXPECT_EQ(connection_.pending_bytes(), "only");
 }
 
 TEST_F(ConnectionTest, FlushSendsBytesThenTheFileRange) {
@@ -351,7 +360,7 @@ TEST_F(ConnectionTest, FlushSendsBytesThenTheFileRange) {
   EXPECT_FALSE(connection_.has_pending_output());
   EXPECT_EQ(connection_.file_fd, -1);
   EXPECT_EQ(connection_.file_remaining, 0u);
-  EXPECT_EQ(connection_.output, nullptr);
+  EXPECT_TRUE(connection_.output.empty());
   EXPECT_EQ(::fcntl(file_fd, F_GETFD), -1) << "the file was not closed";
   EXPECT_EQ(drain_peer(), head + content.substr(10));
 }
@@ -428,7 +437,7 @@ TEST_F(ConnectionTest, FlushBlocksWhenThePeerDoesNotReadAndResumes) {
   while (result == FlushResult::kBlocked && std::chrono::steady_clock::now() < deadline) {
     received += drain_peer();
     result = connection_.flush_output();
-    if (result == FlushResult::kBlocked && connection_.output == nullptr &&
+    if (result == FlushResult::kBlocked && connection_.output.empty() &&
         connection_.file_remaining < content.size() && connection_.file_remaining > 0) {
       saw_file_blocked = true;
       EXPECT_EQ(static_cast<std::uint64_t>(connection_.file_offset) + connection_.file_remaining,

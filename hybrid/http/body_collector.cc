@@ -4,13 +4,16 @@
 #include <cstdint>
 #include <cstring>
 #include <string_view>
+#include <utility>
 
 namespace hybrid::http {
 
-BodyCollector::BodyCollector(BodyFraming framing, const BodyLimits& limits)
+BodyCollector::BodyCollector(BodyFraming framing, const BodyLimits& limits, std::string storage)
     : reader_(framing, limits),
       max_payload_(static_cast<std::size_t>(
-          std::min<std::uint64_t>(limits.max_body_bytes, std::size_t{1} << 30))) {
+          std::min<std::uint64_t>(limits.max_body_bytes, std::size_t{1} << 30))),
+      payload_(std::move(storage)) {
+  payload_.clear();
   // A known length is allocated once: growing by doubling copied a 64 KiB body twice more and
   // ended in a 128 KiB block, which glibc serves with mmap, so every page faulted afresh on each
   // request. Pages the client never sends stay untouched, so a short body announced long costs

@@ -24,7 +24,10 @@ namespace hybrid::http {
 class BodyCollector {
  public:
   // A Content-Length above limits.max_body_bytes fails at once with 413 (see BodyReader).
-  explicit BodyCollector(BodyFraming framing, const BodyLimits& limits = {});
+  // `storage`: memory to collect into (its content is dropped), e.g. a buffer a previous body
+  // left, so that a large body does not need a fresh allocation.
+  explicit BodyCollector(BodyFraming framing, const BodyLimits& limits = {},
+                         std::string storage = {});
 
   // `after_head` is the buffered input that follows the request's head. Moves the body's bytes
   // at its front into payload() (decoded, for chunked), then moves the bytes after them down to

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "hybrid/server/body_buffers.h"
+
 namespace hybrid::server {
 
 std::size_t connection_input_capacity(const http::ParseLimits& limits) {
@@ -26,7 +28,7 @@ void Connection::reset(int new_fd) {
   body.reset();
   request_head_length = 0;
   frame_error = http::Status::kBadRequest;
-  collection.reset();
+  drop_collection();
   exchange.reset();
   handed_off_at = 0;
   overloaded = false;
@@ -197,9 +199,19 @@ void Connection::replace_output(std::string_view first, std::string_view second)
 
 void Connection::release_bytes() {
   // The memory goes too: an idle connection keeps no buffer (and a handler's large body no
-  // longer than it takes to send it).
-  std::string().swap(output);
+  // longer than it takes to send it). A large one is kept for the next large body.
+  if (body_buffers_ != nullptr) {
+    body_buffers_->give(std::move(output));
+    output.clear();  // moved-from: valid but unspecified
+  } else {
+    std::string().swap(output);
+  }
   output_begin = 0;
+}
+
+void Connection::drop_collection() {
+  if (collection && body_buffers_ != nullptr) body_buffers_->give(std::move(collection->payload()));
+  collection.reset();
 }
 
 void Connection::clear_output() {

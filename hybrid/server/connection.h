@@ -29,6 +29,7 @@
 
 namespace hybrid::server {
 
+class BodyBuffers;
 class ServerCore;
 class ResponseExchange;
 
@@ -103,7 +104,12 @@ constexpr std::uint64_t kWriteTurnBytes = 128 * 1024;
 constexpr std::uint64_t kUnlimitedTurn = ~std::uint64_t{0};
 
 struct Connection final : reactor::EventHandler {
-  explicit Connection(ServerCore& core) : core_(core) { timeout.owner = this; }
+  // `body_buffers` (null: none) keeps the storage of large outputs and payloads when they are
+  // done with, for the next large body.
+  explicit Connection(ServerCore& core, BodyBuffers* body_buffers = nullptr)
+      : core_(core), body_buffers_(body_buffers) {
+    timeout.owner = this;
+  }
   void on_events(std::uint32_t events) override;
 
   // Back to the state of a new object, for `fd` (-1: a free connection), keeping only the input
@@ -217,6 +223,8 @@ struct Connection final : reactor::EventHandler {
 
   // Releases output state and the file; keeps the input.
   void clear_output();
+  // Ends the collection (its payload's storage goes to the body buffers, if any).
+  void drop_collection();
 
  private:
   void compact_input();
@@ -225,6 +233,7 @@ struct Connection final : reactor::EventHandler {
   void release_bytes();
 
   ServerCore& core_;
+  BodyBuffers* const body_buffers_;
 };
 
 // The head of the idle connection's memory: an input buffer exists only while bytes are

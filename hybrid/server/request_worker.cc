@@ -655,7 +655,7 @@ RequestWorker::Answer RequestWorker::respond_handler(Connection& connection, con
     connection.overloaded = false;
     overloaded_.store(overloaded_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     connection.consume_request();
-    connection.collection.reset();
+    connection.drop_collection();
     keep_alive = keep_alive && framing.kind == http::BodyKind::kNone;
     client_may_send_ = !keep_alive;
     return emit_service_error(connection, 503, keep_alive, head_only, {}, "1");
@@ -673,7 +673,13 @@ RequestWorker::Answer RequestWorker::respond_handler(Connection& connection, con
     if (!connection.collection) {
       http::BodyLimits limits = settings_.body;
       if (route.options.max_body_bytes > 0) limits.max_body_bytes = route.options.max_body_bytes;
-      http::BodyCollector collector(framing, limits);
+      // A large body collects into storage an earlier one left (body_buffers.h says why).
+      const bool large =
+          framing.kind == http::BodyKind::kChunked || framing.length >= BodyBuffers::kMinKept;
+      http::BodyCollector collector(framing, limits,
+                                    large && settings_.body_buffers != nullptr
+                                        ? settings_.body_buffers->take()
+                                        : std::string{});
       if (collector.error() != http::Status::kOk) {
         connection.consume_request();  // 413 before a byte of it is read; closing lingers
         return emit_service_error(connection, http::code(collector.error()), false, head_only);
@@ -692,7 +698,7 @@ RequestWorker::Answer RequestWorker::respond_handler(Connection& connection, con
       if (collection.error() != http::Status::kOk) {
         connection.consume_request();
         http::Status error = collection.error();
-        connection.collection.reset();
+        connection.drop_collection();
         return emit_service_error(connection, http::code(error), false, head_only);
       }
       if (!collection.done()) {
@@ -746,7 +752,7 @@ RequestWorker::Answer RequestWorker::respond_handler(Connection& connection, con
     }
     if (early) {
       connection.consume_request();
-      connection.collection.reset();
+      connection.drop_collection();
       return emit_response(connection, *early, exchange_request);
     }
   }
@@ -765,7 +771,7 @@ RequestWorker::Answer RequestWorker::respond_handler(Connection& connection, con
       response = error_response(hooks, 500);
     }
     connection.consume_request();
-    connection.collection.reset();
+    connection.drop_collection();
     return emit_response(connection, response, exchange_request);
   }
 
@@ -778,7 +784,7 @@ RequestWorker::Answer RequestWorker::respond_handler(Connection& connection, con
   } catch (...) {
     log_handler_exception(request.method_token, path, "not a std::exception");
   }
-  connection.collection.reset();  // Request::body() ends with the handler
+  connection.drop_collection();  // Request::body() ends with the handler
   switch (exchange->park()) {
     case ResponseExchange::Answer::kResponse: {
       connection.consume_request();
@@ -881,6 +887,7 @@ void RequestWorker::emit_bytes(Connection& connection, std::string_view bytes) {
 void RequestWorker::emit_body(Connection& connection, std::string&& body) {
   if (body.size() <= batch_.size() - batch_size_ && !connection.has_pending_output()) {
     emit_bytes(connection, body);
+    if (settings_.body_buffers != nullptr) settings_.body_buffers->give(std::move(body));
     return;
   }
   // Too large for the batch: the string itself becomes the pending output, sent from where the

@@ -15,6 +15,7 @@
 #include "hybrid/http/request.h"
 #include "hybrid/http/request_parser.h"
 #include "hybrid/server/access_log.h"
+#include "hybrid/server/body_buffers.h"
 #include "hybrid/server/connection.h"
 #include "hybrid/server/document_root.h"
 #include "hybrid/server/file_responder.h"
@@ -48,6 +49,7 @@ struct ResponseSettings {
   std::map<int, std::string> error_pages;       // status code → HTML body replacing the default
   const VirtualHosts* virtual_hosts = nullptr;  // null: one root for every host
   FileChangeMonitor* file_monitor = nullptr;    // null: cache hits are validated by stat
+  BodyBuffers* body_buffers = nullptr;          // null: every large body is a fresh allocation
 };
 
 // Which pool a worker belongs to: the fast lane (static files, non-blocking handlers) passes a

@@ -105,6 +105,7 @@ ServerCore::ServerCore(ServerOptions options)
   settings_.cache_control = options_.cache_control;
   settings_.serve_dotfiles = options_.serve_dotfiles;
   settings_.precompressed = options_.precompressed;
+  settings_.body_buffers = &body_buffers_;
   for (const auto& [status, path] : options_.error_pages) {
     settings_.error_pages[status] = read_error_page(status, path);
   }
@@ -377,7 +378,7 @@ Connection& ServerCore::acquire_connection(int fd) {
     connection = free_connections_.back();
     free_connections_.pop_back();
   } else {
-    connections_.push_back(std::make_unique<Connection>(*this));
+    connections_.push_back(std::make_unique<Connection>(*this, &body_buffers_));
     connection = connections_.back().get();
   }
   connection->reset(fd);

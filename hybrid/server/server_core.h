@@ -110,6 +110,7 @@ class ServerCore final : public reactor::EventHandler, public ExchangeListener {
   void on_handler_job(std::size_t worker, pool::Job job);
 
   ServerOptions options_;
+  BodyBuffers body_buffers_;  // before settings_ and the connections, which point to it
   ResponseSettings settings_;
   http::Request scratch_request_;  // the reactor only frames; workers parse for themselves
   std::unique_ptr<VirtualHosts> virtual_hosts_;

@@ -210,5 +210,17 @@ TEST(BodyCollector, ChunkedStorageStaysWithinTheLimit) {
   EXPECT_LT(collector.payload().capacity(), 2000u);
 }
 
+TEST(BodyCollector, CollectsIntoTheStorageItIsGiven) {
+  std::string storage(100, 'o');  // old content: dropped
+  storage.reserve(128 * 1024);
+  const char* memory = storage.data();
+  BodyCollector collector(length(64 * 1024), {}, std::move(storage));
+  std::string buffer(64 * 1024, 'n');
+  collect(collector, buffer);
+  EXPECT_TRUE(collector.done());
+  EXPECT_EQ(collector.payload().data(), memory);
+  EXPECT_EQ(collector.payload(), std::string(64 * 1024, 'n'));
+}
+
 }  // namespace
 }  // namespace hybrid::http

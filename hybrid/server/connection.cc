@@ -145,7 +145,7 @@ FlushResult Connection::flush_output(std::uint64_t turn_bytes) {
       if (turn_bytes == 0) return FlushResult::kYielded;
       std::size_t chunk = static_cast<std::size_t>(
           std::min({file_remaining, turn_bytes, std::uint64_t{kWriteTurnBytes}}));
-      ssize_t sent = ::sendfile(fd, file_fd, &file_offset, chunk);
+      ssize_t sent = ::sendfile(fd, file_fd.get(), &file_offset, chunk);
       if (sent > 0) {
         file_remaining -= static_cast<std::uint64_t>(sent);
         turn_bytes -= static_cast<std::uint64_t>(sent);
@@ -219,8 +219,7 @@ void Connection::clear_output() {
   part_heads.clear();
   next_part = 0;
   release_bytes();
-  if (file_fd >= 0) ::close(file_fd);
-  file_fd = -1;
+  file_fd.reset();
   file_offset = 0;
   file_remaining = 0;
 }

@@ -26,6 +26,7 @@
 #include "hybrid/http/status.h"
 #include "hybrid/reactor/event_loop.h"
 #include "hybrid/reactor/timeout_list.h"
+#include "hybrid/server/unique_fd.h"
 
 namespace hybrid::server {
 
@@ -138,7 +139,7 @@ struct Connection final : reactor::EventHandler {
   // Output a worker could not send: bytes first, then [file_offset, file_offset+file_remaining).
   std::string output;  // pending from output_begin; often a handler's body, adopted whole
   std::size_t output_begin = 0;
-  int file_fd = -1;
+  UniqueFd file_fd;
   off_t file_offset = 0;
   std::uint64_t file_remaining = 0;
 

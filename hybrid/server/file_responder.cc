@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "hybrid/http/mime.h"
 #include "hybrid/http/target.h"
@@ -104,17 +105,15 @@ bool names_hidden_file(std::string_view path) {
 
 }  // namespace
 
-int FileResponder::open_variant(int root_fd, std::string_view suffix, struct stat& st) {
-  if (path_length_ == 0 || path_length_ + suffix.size() + 1 > path_.size()) return -1;
+UniqueFd FileResponder::open_variant(int root_fd, std::string_view suffix, struct stat& st) {
+  if (path_length_ == 0 || path_length_ + suffix.size() + 1 > path_.size()) return {};
   std::memcpy(path_.data() + path_length_, suffix.data(), suffix.size());
   path_[path_length_ + suffix.size()] = '\0';
-  int fd = open_beneath(root_fd, path_.data());
+  const int opened = open_beneath(root_fd, path_.data());
   path_[path_length_] = '\0';
-  if (fd < 0) return -1;
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return -1;
-  }
+  if (opened < 0) return {};
+  UniqueFd fd(opened);
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return {};
   return fd;
 }
 
@@ -154,20 +153,20 @@ FileChoice FileResponder::choose(RootDir root, std::string_view target, std::spa
   }
   const char* open_path = length == 0 ? "." : path_.data();
 
-  int fd = open_beneath(root_fd, open_path);
-  if (fd < 0) {
-    choice.status = status_for_open_error(-fd);
+  const int opened = open_beneath(root_fd, open_path);
+  if (opened < 0) {
+    choice.status = status_for_open_error(-opened);
     return choice;
   }
-  if (::fstat(fd, &choice.st) != 0) {
-    ::close(fd);
+  UniqueFd fd(opened);
+  if (::fstat(fd.get(), &choice.st) != 0) {
     choice.status = http::Status::kInternalServerError;
     return choice;
   }
 
   std::string_view file_name(path_.data(), length);
   if (S_ISDIR(choice.st.st_mode)) {
-    ::close(fd);
+    fd.reset();
     if (!normalized.trailing_slash) {
       std::size_t written = http::encode_location_path(file_name, location);
       if (written == 0 || written + 2 + parts.query.size() > location.size()) {
@@ -189,26 +188,25 @@ FileChoice FileResponder::choose(RootDir root, std::string_view target, std::spa
     length += kIndexFile.size();
     path_[length] = '\0';
     file_name = std::string_view(path_.data(), length);
-    fd = open_beneath(root_fd, path_.data());
-    if (fd < 0) {
+    const int index = open_beneath(root_fd, path_.data());
+    if (index < 0) {
       // A directory without an index is not listed: 404 (nginx says 403; RFC 9110 §15.5.5 lets a
       // server hide a resource it will not show as 404).
-      choice.status = status_for_open_error(-fd);
+      choice.status = status_for_open_error(-index);
       return choice;
     }
-    if (::fstat(fd, &choice.st) != 0) {
-      ::close(fd);
+    fd.reset(index);
+    if (::fstat(fd.get(), &choice.st) != 0) {
       choice.status = http::Status::kInternalServerError;
       return choice;
     }
   } else if (normalized.trailing_slash && length > 0) {
-    ::close(fd);  // "/file.txt/" names a directory that does not exist
+    // "/file.txt/" names a directory that does not exist.
     choice.status = http::Status::kNotFound;
     return choice;
   }
 
-  if (!S_ISREG(choice.st.st_mode)) {
-    ::close(fd);  // FIFOs, sockets and devices are never served
+  if (!S_ISREG(choice.st.st_mode)) {  // FIFOs, sockets and devices are never served
     choice.status = http::Status::kNotFound;
     return choice;
   }
@@ -216,9 +214,8 @@ FileChoice FileResponder::choose(RootDir root, std::string_view target, std::spa
   if (auto type = http::mime_type_for_extension(file_name)) {
     choice.content_type = *type;
   } else {
-    choice.content_type = sniffer_.content_type(fd, choice.st);
+    choice.content_type = sniffer_.content_type(fd.get(), choice.st);
   }
-  choice.fd = fd;
   choice.status = http::Status::kOk;
   path_length_ = length;
   if (cache_ != nullptr && static_cast<std::uint64_t>(choice.st.st_size) <= max_cached_file_ &&
@@ -227,7 +224,7 @@ FileChoice FileResponder::choose(RootDir root, std::string_view target, std::spa
     snapshot.content.resize(static_cast<std::size_t>(choice.st.st_size));
     std::size_t got = 0;
     while (got < snapshot.content.size()) {
-      ssize_t n = ::pread(fd, snapshot.content.data() + got, snapshot.content.size() - got,
+      ssize_t n = ::pread(fd.get(), snapshot.content.data() + got, snapshot.content.size() - got,
                           static_cast<off_t>(got));
       if (n <= 0 && !(n < 0 && errno == EINTR)) break;
       if (n > 0) got += static_cast<std::size_t>(n);
@@ -238,14 +235,14 @@ FileChoice FileResponder::choose(RootDir root, std::string_view target, std::spa
       snapshot.content_type = choice.content_type;
       if (CachedFile* entry =
               cache_->insert(root, request_path, normalized.trailing_slash, std::move(snapshot))) {
-        ::close(fd);
-        choice.fd = -1;
+        fd.reset();
         choice.content = &entry->content;
         choice.cached = entry;
         choice.content_type = entry->content_type;
       }
     }
   }
+  choice.fd = std::move(fd);
   return choice;
 }
 

@@ -13,12 +13,13 @@
 #include "hybrid/http/mime_sniffer.h"
 #include "hybrid/http/status.h"
 #include "hybrid/server/small_file_cache.h"
+#include "hybrid/server/unique_fd.h"
 
 namespace hybrid::server {
 
 struct FileChoice {
   http::Status status = http::Status::kNotFound;
-  int fd = -1;  // kOk: an open regular file, now owned by the caller
+  UniqueFd fd;  // kOk: the open regular file (none when `content` is set)
   struct stat st {};
   std::string_view content_type;  // kOk; valid until the next choose()
   // kOk from the small-file cache: the whole content (fd is then -1). Valid until the next
@@ -54,8 +55,8 @@ class FileResponder {
   FileChoice choose(RootDir root, std::string_view target, std::span<char> location);
 
   // After a kOk choice: opens the same path plus `suffix` (".br", ".gz") below `root_fd` when it
-  // is a regular file, filling `st`; -1 otherwise. For precompressed representations.
-  int open_variant(int root_fd, std::string_view suffix, struct stat& st);
+  // is a regular file, filling `st`; none otherwise. For precompressed representations.
+  UniqueFd open_variant(int root_fd, std::string_view suffix, struct stat& st);
 
   http::MimeSniffer& sniffer() { return sniffer_; }
 

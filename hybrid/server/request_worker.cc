@@ -285,266 +285,328 @@ RequestWorker::Answer RequestWorker::respond_static(Connection& connection, Root
   return respond_file(connection, request, file, root.fd, keep_alive);
 }
 
+// The representation chosen for a file (RFC 9110 §12.5.3) and its validators (§8.8).
+struct RequestWorker::Representation {
+  UniqueFd fd;  // none when the content is in memory
+  struct stat st {};
+  const std::string* memory = nullptr;  // the content, from the small-file or gzip cache
+  std::string_view content_type;
+  http::Coding coding = http::Coding::kIdentity;
+  bool varies = false;  // the resource has variants: Vary on every response of it
+  // A cached file sent whole and as it is: its head fields, rendered once, are this response's.
+  CachedFile* ready = nullptr;
+  bool ready_made = false;  // ...and they have been rendered already
+  std::optional<std::time_t> last_modified;
+  std::array<char, http::kMaxEtagLength> etag_text{};
+  std::size_t etag_length = 0;
+  std::array<char, http::kHttpDateLength> last_modified_text{};
+
+  std::uint64_t size() const {
+    return memory ? std::uint64_t{memory->size()} : static_cast<std::uint64_t>(st.st_size);
+  }
+  std::string_view etag() const {
+    return ready_made ? std::string_view(ready->etag)
+                      : std::string_view(etag_text.data(), etag_length);
+  }
+  std::string_view last_modified_date() const {
+    if (ready_made) return ready->last_modified;
+    return last_modified ? std::string_view(last_modified_text.data(), last_modified_text.size())
+                         : std::string_view();
+  }
+};
+
+// What follows the head: the whole representation, one range of it, or several as
+// multipart/byteranges (RFC 9110 §14.6).
+struct RequestWorker::FileBody {
+  http::Status status = http::Status::kOk;  // or kPartialContent
+  http::RangeSet ranges{};
+  bool multipart = false;
+  std::array<char, http::kMaxBoundaryLength> boundary_text{};
+  std::size_t boundary_length = 0;
+  std::uint64_t offset = 0;  // a single range's first byte
+  std::uint64_t length = 0;  // Content-Length
+  std::uint64_t size = 0;    // the whole representation's
+
+  bool partial() const { return status == http::Status::kPartialContent; }
+  std::string_view boundary() const { return {boundary_text.data(), boundary_length}; }
+};
+
 RequestWorker::Answer RequestWorker::respond_file(Connection& connection,
                                                   const http::Request& request, FileChoice& file,
                                                   int root_fd, bool keep_alive) {
   const bool head_only = request.method == http::Method::kHead;
-  int fd = file.fd;  // -1 when the content came from the small-file cache
-  struct stat st = file.st;
-  const std::string* memory_body = file.content;
+  Representation chosen;
+  represent(request, file, root_fd, chosen);
 
-  // Which representation (RFC 9110 §12.5.3): a precompressed sibling when the client takes it.
-  http::Coding coding = http::Coding::kIdentity;
-  bool varies = false;
-  if (settings_.precompressed && root_fd >= 0) {
-    struct stat brotli_st {};
-    struct stat gzip_st {};
-    int brotli = files_.open_variant(root_fd, ".br", brotli_st);
-    int gzip = files_.open_variant(root_fd, ".gz", gzip_st);
-    // Vary goes on every response of a resource that has variants, whichever one is sent.
-    varies = brotli >= 0 || gzip >= 0;
-    if (varies) {
-      coding =
-          http::choose_coding(request, {brotli >= 0, gzip >= 0}).value_or(http::Coding::kIdentity);
-      int chosen = coding == http::Coding::kBrotli ? brotli
-                   : coding == http::Coding::kGzip ? gzip
-                                                   : -1;
-      if (chosen >= 0) {
-        if (fd >= 0) ::close(fd);
-        memory_body = nullptr;
-        fd = chosen;
-        st = chosen == brotli ? brotli_st : gzip_st;
-      }
-      if (brotli >= 0 && brotli != chosen) ::close(brotli);
-      if (gzip >= 0 && gzip != chosen) ::close(gzip);
-    }
-  }
-
-  // On-the-fly gzip for compressible files without precompressed siblings, compressed once per
-  // file version and kept in this worker's cache.
-  if (gzip_ && !varies && st.st_size >= static_cast<off_t>(GzipCache::kMinSource) &&
-      st.st_size <= static_cast<off_t>(GzipCache::kMaxSource) &&
-      http::is_compressible_type(file.content_type)) {
-    varies = true;
-    if (http::choose_coding(request, {false, true}) == http::Coding::kGzip) {
-      const std::string* gzipped =
-          memory_body ? gzip_->compressed(*memory_body, st) : gzip_->compressed(fd, st);
-      if (gzipped) {
-        memory_body = gzipped;
-        coding = http::Coding::kGzip;
-      }
-    }
-  }
-
-  // A cached file sent whole and as it is can reuse the head fields rendered for it before.
-  CachedFile* ready = file.cached;
-  if (memory_body != file.content || coding != http::Coding::kIdentity || varies) ready = nullptr;
-  const bool ready_made = ready != nullptr && !ready->plain_fields.empty();
-
-  // Validators (RFC 9110 §8.8): a strong ETag per representation, Last-Modified when useful.
-  std::array<char, http::kMaxEtagLength> etag_text{};
-  std::array<char, http::kHttpDateLength> last_modified_text{};
-  const std::optional<std::time_t> last_modified = http::usable_last_modified(st);
-  std::string_view etag;
-  std::string_view last_modified_date;
-  if (ready_made) {
-    etag = ready->etag;
-    last_modified_date = ready->last_modified;
-  } else {
-    etag = {etag_text.data(), http::format_etag(st, etag_suffix(coding), etag_text)};
-    if (last_modified) {
-      http::format_http_date(*last_modified, std::span<char, http::kHttpDateLength>(
-                                                 last_modified_text.data(), http::kHttpDateLength));
-      last_modified_date = {last_modified_text.data(), last_modified_text.size()};
-    }
-  }
-  auto add_validators = [&](http::ResponseHeadWriter& head) {
-    if (!etag.empty()) head.header("ETag", etag);
-    if (!last_modified_date.empty()) head.header("Last-Modified", last_modified_date);
-    if (!settings_.cache_control.empty()) head.header("Cache-Control", settings_.cache_control);
-    if (varies) head.header("Vary", "Accept-Encoding");
-  };
-  auto add_connection = [&](http::ResponseHeadWriter& head) {
-    if (!keep_alive) {
-      head.header("Connection", "close");
-    } else if (request.version_minor == 0) {
-      head.header("Connection", "keep-alive");
-    }
-  };
-
-  switch (http::evaluate_preconditions(request, etag, last_modified)) {
+  switch (http::evaluate_preconditions(request, chosen.etag(), chosen.last_modified)) {
     case http::Precondition::kNotModified: {
-      if (fd >= 0) ::close(fd);
       // RFC 9110 §15.4.5: the validators and cache headers a 200 would carry, no content.
       http::ResponseHeadWriter head(batch_room(), http::Status::kNotModified,
                                     http::http_date_now());
-      add_validators(head);
-      add_connection(head);
+      add_validators(head, chosen);
+      add_connection(head, keep_alive, request.version_minor);
       std::size_t length = head.finish();
       if (length == 0) return respond_error(http::Status::kInternalServerError, false, head_only);
       batch_size_ += length;
       return {keep_alive, http::Status::kNotModified, 0};
     }
     case http::Precondition::kPreconditionFailed:
-      if (fd >= 0) ::close(fd);
       return respond_error(http::Status::kPreconditionFailed, keep_alive, head_only);
     case http::Precondition::kProceed:
       break;
   }
 
-  const auto size =
-      memory_body ? std::uint64_t{memory_body->size()} : static_cast<std::uint64_t>(st.st_size);
-  // Ranges (RFC 9110 §14.2) apply to the selected representation, on GET and HEAD.
-  http::RangeSet ranges{};
-  if (std::optional<std::string_view> range = request.find_header("Range")) {
-    std::optional<std::string_view> if_range = request.find_header("If-Range");
-    if (!if_range || http::if_range_allows_range(*if_range, etag, last_modified)) {
-      ranges = http::parse_range(*range, size);
-    }
-  }
-  if (ranges.outcome == http::RangeOutcome::kUnsatisfiable) {
-    if (fd >= 0) ::close(fd);
+  FileBody body;
+  if (!plan_body(request, chosen, body)) {
     std::array<char, http::kMaxContentRangeLength> content_range{};
-    std::size_t length = http::format_unsatisfied_range(content_range, size);
+    std::size_t length = http::format_unsatisfied_range(content_range, body.size);
     const http::Header headers[] = {{"Content-Range", {content_range.data(), length}}};
     return respond_error(http::Status::kRangeNotSatisfiable, keep_alive, head_only, headers);
   }
-  const bool partial = ranges.outcome == http::RangeOutcome::kSatisfiable;
-  const bool multipart = partial && ranges.count > 1;
 
-  std::array<char, http::kMaxBoundaryLength> boundary_text{};
-  std::string_view boundary;
-  std::array<char, http::kMaxBoundaryLength + 48> multipart_type{};
-  std::uint64_t offset = 0;
-  std::uint64_t length = size;
-  if (multipart) {
-    boundary = {boundary_text.data(), http::make_boundary(boundary_text, boundary_seed_++)};
-    length = http::multipart_length(ranges, boundary, file.content_type, size);
-  } else if (partial) {
-    offset = ranges.ranges[0].first;
-    length = ranges.ranges[0].length();
-  }
-
-  const http::Status status = partial ? http::Status::kPartialContent : http::Status::kOk;
-  // Everything between Server and Connection; the ready-made fields are this, rendered once.
-  auto add_fields = [&](http::ResponseHeadWriter& head, std::uint64_t content_length) {
-    if (multipart) {
-      std::size_t type_length = http::format_multipart_content_type(multipart_type, boundary);
-      head.header("Content-Type", {multipart_type.data(), type_length});
-    } else {
-      head.header("Content-Type", file.content_type);
-    }
-    head.header("Content-Length", content_length);
-    if (partial && !multipart) {
-      std::array<char, http::kMaxContentRangeLength> content_range{};
-      std::size_t range_length =
-          http::format_content_range(content_range, {offset, offset + content_length - 1}, size);
-      head.header("Content-Range", {content_range.data(), range_length});
-    }
-    if (coding != http::Coding::kIdentity) {
-      head.header("Content-Encoding", http::coding_token(coding));
-    }
-    head.header("Accept-Ranges", "bytes");
-    add_validators(head);
-    head.header("X-Content-Type-Options", "nosniff");
-  };
-  auto write_head = [&](std::span<char> out, std::uint64_t content_length) -> std::size_t {
-    out = out.first(std::min(out.size(), kHeadRoom));
-    if (ready != nullptr && !partial && content_length == size) {
-      if (ready->plain_fields.empty()) {
-        std::array<char, kHeadRoom> fields{};
-        http::ResponseHeadWriter writer(fields);
-        add_fields(writer, content_length);
-        if (writer.fields_size() == 0) return 0;
-        ready->plain_fields.assign(fields.data(), writer.fields_size());
-        ready->etag = etag;
-        ready->last_modified = last_modified_date;
-      }
-      std::array<char, 32> connection_room{};
-      http::ResponseHeadWriter connection_field(connection_room);
-      add_connection(connection_field);
-      return http::assemble_head(out, status, http::http_date_now(), ready->plain_fields,
-                                 {connection_room.data(), connection_field.fields_size()});
-    }
-    http::ResponseHeadWriter head(out, status, http::http_date_now());
-    add_fields(head, content_length);
-    add_connection(head);
-    return head.finish();
-  };
-
+  const FileResponse response{chosen, body, keep_alive, request.version_minor};
   char* start = batch_.data() + batch_size_;
-  std::size_t head_length = write_head(batch_room(), length);
-  if (head_length == 0) {
-    if (fd >= 0) ::close(fd);
-    return respond_error(http::Status::kInternalServerError, false, head_only);
-  }
+  const std::size_t head_length = write_file_head(batch_room(), response, body.length);
+  if (head_length == 0) return respond_error(http::Status::kInternalServerError, false, head_only);
   if (head_only) {
-    if (fd >= 0) ::close(fd);
     batch_size_ += head_length;
-    return {keep_alive, status, 0};
+    return {keep_alive, body.status, 0};
   }
+  return emit_file_body(connection, response, chosen.fd, start, head_length);
+}
 
-  if (memory_body) {
-    if (fd >= 0) ::close(fd);
-    batch_size_ += head_length;
-    std::string body;
-    std::string_view content;
-    if (multipart) {
-      std::array<char, 512> part_head{};
-      for (std::size_t i = 0; i < ranges.count; ++i) {
-        const http::ByteRange& range = ranges.ranges[i];
-        body.append(part_head.data(), http::format_part_head(part_head, boundary, file.content_type,
-                                                             range, size, i == 0));
-        body.append(*memory_body, range.first, range.length());
+void RequestWorker::represent(const http::Request& request, FileChoice& file, int root_fd,
+                              Representation& chosen) {
+  chosen.fd = std::move(file.fd);
+  chosen.st = file.st;
+  chosen.memory = file.content;
+  chosen.content_type = file.content_type;
+
+  // A precompressed sibling when the client takes it.
+  if (settings_.precompressed && root_fd >= 0) {
+    struct stat brotli_st {};
+    struct stat gzip_st {};
+    UniqueFd brotli = files_.open_variant(root_fd, ".br", brotli_st);
+    UniqueFd gzip = files_.open_variant(root_fd, ".gz", gzip_st);
+    // Vary goes on every response of a resource that has variants, whichever one is sent.
+    chosen.varies = brotli || gzip;
+    if (chosen.varies) {
+      chosen.coding = http::choose_coding(request, {bool(brotli), bool(gzip)})
+                          .value_or(http::Coding::kIdentity);
+      if (chosen.coding != http::Coding::kIdentity) {
+        const bool is_brotli = chosen.coding == http::Coding::kBrotli;
+        chosen.fd = std::move(is_brotli ? brotli : gzip);
+        chosen.st = is_brotli ? brotli_st : gzip_st;
+        chosen.memory = nullptr;
       }
-      body.append(part_head.data(), http::format_multipart_tail(part_head, boundary));
-      content = body;
-    } else {
-      content = std::string_view(*memory_body).substr(offset, length);
     }
-    if (content.size() <= batch_.size() - batch_size_) {
-      std::memcpy(batch_.data() + batch_size_, content.data(), content.size());
-      batch_size_ += content.size();
-    } else {
-      connection.stash_output(content.data(), content.size());  // sent right after the batch
-    }
-    return {keep_alive, status, content.size()};
   }
 
-  if (multipart) {
+  // On-the-fly gzip for compressible files without precompressed siblings, compressed once per
+  // file version and kept in this worker's cache.
+  const off_t size = chosen.st.st_size;
+  if (gzip_ && !chosen.varies && size >= static_cast<off_t>(GzipCache::kMinSource) &&
+      size <= static_cast<off_t>(GzipCache::kMaxSource) &&
+      http::is_compressible_type(chosen.content_type)) {
+    chosen.varies = true;
+    if (http::choose_coding(request, {false, true}) == http::Coding::kGzip) {
+      const std::string* gzipped = chosen.memory ? gzip_->compressed(*chosen.memory, chosen.st)
+                                                 : gzip_->compressed(chosen.fd.get(), chosen.st);
+      if (gzipped) {
+        chosen.memory = gzipped;
+        chosen.coding = http::Coding::kGzip;
+      }
+    }
+  }
+
+  if (chosen.memory == file.content && chosen.coding == http::Coding::kIdentity && !chosen.varies) {
+    chosen.ready = file.cached;
+  }
+  chosen.ready_made = chosen.ready != nullptr && !chosen.ready->plain_fields.empty();
+  chosen.last_modified = http::usable_last_modified(chosen.st);
+  if (!chosen.ready_made) {
+    chosen.etag_length = http::format_etag(chosen.st, etag_suffix(chosen.coding), chosen.etag_text);
+    if (chosen.last_modified) {
+      http::format_http_date(*chosen.last_modified, chosen.last_modified_text);
+    }
+  }
+}
+
+bool RequestWorker::plan_body(const http::Request& request, const Representation& chosen,
+                              FileBody& body) {
+  body.size = chosen.size();
+  body.length = body.size;
+  // Ranges (RFC 9110 §14.2) apply to the selected representation, on GET and HEAD.
+  if (std::optional<std::string_view> range = request.find_header("Range")) {
+    std::optional<std::string_view> if_range = request.find_header("If-Range");
+    if (!if_range || http::if_range_allows_range(*if_range, chosen.etag(), chosen.last_modified)) {
+      body.ranges = http::parse_range(*range, body.size);
+    }
+  }
+  if (body.ranges.outcome == http::RangeOutcome::kUnsatisfiable) return false;
+  if (body.ranges.outcome != http::RangeOutcome::kSatisfiable) return true;
+
+  body.status = http::Status::kPartialContent;
+  body.multipart = body.ranges.count > 1;
+  if (body.multipart) {
+    body.boundary_length = http::make_boundary(body.boundary_text, boundary_seed_++);
+    body.length =
+        http::multipart_length(body.ranges, body.boundary(), chosen.content_type, body.size);
+  } else {
+    body.offset = body.ranges.ranges[0].first;
+    body.length = body.ranges.ranges[0].length();
+  }
+  return true;
+}
+
+void RequestWorker::add_validators(http::ResponseHeadWriter& head, const Representation& chosen) {
+  if (!chosen.etag().empty()) head.header("ETag", chosen.etag());
+  if (!chosen.last_modified_date().empty()) {
+    head.header("Last-Modified", chosen.last_modified_date());
+  }
+  if (!settings_.cache_control.empty()) head.header("Cache-Control", settings_.cache_control);
+  if (chosen.varies) head.header("Vary", "Accept-Encoding");
+}
+
+void RequestWorker::add_connection(http::ResponseHeadWriter& head, bool keep_alive,
+                                   int version_minor) {
+  if (!keep_alive) {
+    head.header("Connection", "close");
+  } else if (version_minor == 0) {
+    head.header("Connection", "keep-alive");
+  }
+}
+
+// Everything between Server and Connection; a cache entry's ready-made fields are this, rendered
+// once.
+void RequestWorker::add_file_fields(http::ResponseHeadWriter& head, const FileResponse& file,
+                                    std::uint64_t content_length) {
+  const FileBody& body = file.body;
+  if (body.multipart) {
+    std::array<char, http::kMaxBoundaryLength + 48> multipart_type{};
+    std::size_t type_length = http::format_multipart_content_type(multipart_type, body.boundary());
+    head.header("Content-Type", {multipart_type.data(), type_length});
+  } else {
+    head.header("Content-Type", file.chosen.content_type);
+  }
+  head.header("Content-Length", content_length);
+  if (body.partial() && !body.multipart) {
+    std::array<char, http::kMaxContentRangeLength> content_range{};
+    std::size_t range_length = http::format_content_range(
+        content_range, {body.offset, body.offset + content_length - 1}, body.size);
+    head.header("Content-Range", {content_range.data(), range_length});
+  }
+  if (file.chosen.coding != http::Coding::kIdentity) {
+    head.header("Content-Encoding", http::coding_token(file.chosen.coding));
+  }
+  head.header("Accept-Ranges", "bytes");
+  add_validators(head, file.chosen);
+  head.header("X-Content-Type-Options", "nosniff");
+}
+
+std::size_t RequestWorker::write_file_head(std::span<char> out, const FileResponse& file,
+                                           std::uint64_t content_length) {
+  out = out.first(std::min(out.size(), kHeadRoom));
+  const Representation& chosen = file.chosen;
+  CachedFile* ready = chosen.ready;
+  if (ready == nullptr || file.body.partial() || content_length != file.body.size) {
+    http::ResponseHeadWriter head(out, file.body.status, http::http_date_now());
+    add_file_fields(head, file, content_length);
+    add_connection(head, file.keep_alive, file.version_minor);
+    return head.finish();
+  }
+  if (ready->plain_fields.empty()) {
+    std::array<char, kHeadRoom> fields{};
+    http::ResponseHeadWriter writer(fields);
+    add_file_fields(writer, file, content_length);
+    if (writer.fields_size() == 0) return 0;
+    ready->plain_fields.assign(fields.data(), writer.fields_size());
+    ready->etag = chosen.etag();
+    ready->last_modified = chosen.last_modified_date();
+  }
+  std::array<char, 32> connection_room{};
+  http::ResponseHeadWriter connection_field(connection_room);
+  add_connection(connection_field, file.keep_alive, file.version_minor);
+  return http::assemble_head(out, file.body.status, http::http_date_now(), ready->plain_fields,
+                             {connection_room.data(), connection_field.fields_size()});
+}
+
+RequestWorker::Answer RequestWorker::emit_file_body(Connection& connection,
+                                                    const FileResponse& file, UniqueFd& fd,
+                                                    char* start, std::size_t head_length) {
+  const FileBody& body = file.body;
+  const Answer answer{file.keep_alive, body.status, body.length};
+  if (file.chosen.memory) {
+    batch_size_ += head_length;
+    return {file.keep_alive, body.status, emit_memory_body(connection, file)};
+  }
+  if (body.multipart) {
     // Each part's head, then its range straight from the file: never a copy of the data.
     batch_size_ += head_length;
-    connection.file_fd = fd;
     connection.part_heads.clear();
     connection.parts.clear();
     std::array<char, 512> part_head{};
-    for (std::size_t i = 0; i < ranges.count; ++i) {
-      const http::ByteRange& range = ranges.ranges[i];
-      std::size_t written =
-          http::format_part_head(part_head, boundary, file.content_type, range, size, i == 0);
+    for (std::size_t i = 0; i < body.ranges.count; ++i) {
+      const http::ByteRange& range = body.ranges.ranges[i];
+      std::size_t written = http::format_part_head(
+          part_head, body.boundary(), file.chosen.content_type, range, body.size, i == 0);
       connection.parts.push_back(
           {connection.part_heads.size(), written, static_cast<off_t>(range.first), range.length()});
       connection.part_heads.append(part_head.data(), written);
     }
-    std::size_t tail = http::format_multipart_tail(part_head, boundary);
+    std::size_t tail = http::format_multipart_tail(part_head, body.boundary());
     connection.parts.push_back({connection.part_heads.size(), tail, 0, 0});
     connection.part_heads.append(part_head.data(), tail);
     connection.next_part = 0;
-    return {keep_alive, status, length};
+    connection.file_fd = std::move(fd);
+    return answer;
   }
-
-  if (length > settings_.small_file_limit) {
+  if (body.length > settings_.small_file_limit) {
     batch_size_ += head_length;
-    connection.file_fd = fd;  // the connection owns it now; flush_output() closes it
-    connection.file_offset = static_cast<off_t>(offset);
-    connection.file_remaining = length;
-    return {keep_alive, status, length};
+    connection.file_fd = std::move(fd);  // flush_output() sends the range and closes it
+    connection.file_offset = static_cast<off_t>(body.offset);
+    connection.file_remaining = body.length;
+    return answer;
   }
+  return emit_read_body(fd.get(), file, start, head_length);
+}
 
+std::size_t RequestWorker::emit_memory_body(Connection& connection, const FileResponse& file) {
+  const FileBody& body = file.body;
+  const std::string& memory = *file.chosen.memory;
+  std::string assembled;
+  std::string_view content;
+  if (body.multipart) {
+    std::array<char, 512> part_head{};
+    for (std::size_t i = 0; i < body.ranges.count; ++i) {
+      const http::ByteRange& range = body.ranges.ranges[i];
+      assembled.append(part_head.data(),
+                       http::format_part_head(part_head, body.boundary(), file.chosen.content_type,
+                                              range, body.size, i == 0));
+      assembled.append(memory, range.first, range.length());
+    }
+    assembled.append(part_head.data(), http::format_multipart_tail(part_head, body.boundary()));
+    content = assembled;
+  } else {
+    content = std::string_view(memory).substr(body.offset, body.length);
+  }
+  if (content.size() <= batch_.size() - batch_size_) {
+    std::memcpy(batch_.data() + batch_size_, content.data(), content.size());
+    batch_size_ += content.size();
+  } else {
+    connection.stash_output(content.data(), content.size());  // sent right after the batch
+  }
+  return content.size();
+}
+
+// A small file (or range) read into the batch right behind its head: one send for both.
+RequestWorker::Answer RequestWorker::emit_read_body(int fd, const FileResponse& file, char* start,
+                                                    std::size_t head_length) {
+  const FileBody& body = file.body;
   std::size_t got = 0;
-  while (got < length) {
-    ssize_t n =
-        ::pread(fd, start + head_length + got, length - got, static_cast<off_t>(offset + got));
+  while (got < body.length) {
+    ssize_t n = ::pread(fd, start + head_length + got, body.length - got,
+                        static_cast<off_t>(body.offset + got));
     if (n > 0) {
       got += static_cast<std::size_t>(n);
     } else if (n < 0 && errno == EINTR) {
@@ -553,21 +615,20 @@ RequestWorker::Answer RequestWorker::respond_file(Connection& connection,
       break;
     }
   }
-  if (fd >= 0) ::close(fd);
-  if (got < length) {
-    if (partial) {
+  if (got < body.length) {
+    if (body.partial()) {
       // The file shrank under a range: the promised Content-Range is gone; answer 500 and close.
       return respond_error(http::Status::kInternalServerError, false, false);
     }
     // The file shrank between fstat and read: describe what was actually read.
     std::array<char, kHeadRoom> fixed{};
-    std::size_t fixed_length = write_head(fixed, got);
+    std::size_t fixed_length = write_file_head(fixed, file, got);
     std::memmove(start + fixed_length, start + head_length, got);
     std::memcpy(start, fixed.data(), fixed_length);
     head_length = fixed_length;
   }
   batch_size_ += head_length + got;
-  return {keep_alive, status, got};
+  return {file.keep_alive, body.status, got};
 }
 
 RequestWorker::Answer RequestWorker::respond_error(http::Status status, bool keep_alive,
@@ -844,16 +905,15 @@ RequestWorker::Answer RequestWorker::emit_response(Connection& connection, Respo
 RequestWorker::Answer RequestWorker::emit_file(Connection& connection, const Response& response,
                                                const ExchangeRequest& request) {
   FileChoice file;
-  file.fd = ::open(response.file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-  if (file.fd < 0 || ::fstat(file.fd, &file.st) != 0 || !S_ISREG(file.st.st_mode)) {
-    if (file.fd >= 0) ::close(file.fd);
+  file.fd.reset(::open(response.file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+  if (!file.fd || ::fstat(file.fd.get(), &file.st) != 0 || !S_ISREG(file.st.st_mode)) {
     return emit_service_error(connection, 404, request.keep_alive, request.head_only);
   }
   const std::string name = response.file.filename().string();
   if (auto type = http::mime_type_for_extension(name)) {
     file.content_type = *type;
   } else {
-    file.content_type = files_.sniffer().content_type(file.fd, file.st);
+    file.content_type = files_.sniffer().content_type(file.fd.get(), file.st);
   }
   file.status = http::Status::kOk;
   return respond_file(connection, request_, file, -1, request.keep_alive);

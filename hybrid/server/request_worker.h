@@ -14,6 +14,7 @@
 #include "hybrid/http/body_framing.h"
 #include "hybrid/http/request.h"
 #include "hybrid/http/request_parser.h"
+#include "hybrid/http/response_head.h"
 #include "hybrid/server/access_log.h"
 #include "hybrid/server/body_buffers.h"
 #include "hybrid/server/connection.h"
@@ -95,6 +96,14 @@ class RequestWorker final : public InlineSink {
     Next next = Next::kContinue;
   };
   struct Representation;
+  struct FileBody;
+  // One file response being written: its representation, its body, and the connection's fate.
+  struct FileResponse {
+    const Representation& chosen;
+    const FileBody& body;
+    bool keep_alive;
+    int version_minor;
+  };
 
   // Appends one response to the batch (or sets the connection's pending body).
   Answer respond(Connection& connection, Frame frame);
@@ -107,8 +116,29 @@ class RequestWorker final : public InlineSink {
   // request-target less `mount_prefix`.
   Answer respond_static(Connection& connection, RootDir mount, std::string_view target,
                         std::string_view mount_prefix);
+  // A file chosen for a GET or HEAD: the representation, the preconditions (304, 412), the
+  // ranges (206, 416), the head, then the body from memory, the file, or file parts.
   Answer respond_file(Connection& connection, const http::Request& request, FileChoice& file,
                       int root_fd, bool keep_alive);
+  // Takes the file over: a precompressed sibling or a gzip copy when the client accepts one,
+  // whether a cached head fits, and the validators.
+  void represent(const http::Request& request, FileChoice& file, int root_fd,
+                 Representation& chosen);
+  // The Range field against the representation: false when unsatisfiable (416).
+  bool plan_body(const http::Request& request, const Representation& chosen, FileBody& body);
+  void add_validators(http::ResponseHeadWriter& head, const Representation& chosen);
+  static void add_connection(http::ResponseHeadWriter& head, bool keep_alive, int version_minor);
+  void add_file_fields(http::ResponseHeadWriter& head, const FileResponse& file,
+                       std::uint64_t content_length);
+  // The head for `content_length` bytes of body, at most kHeadRoom long; 0 when it does not fit.
+  std::size_t write_file_head(std::span<char> out, const FileResponse& file,
+                              std::uint64_t content_length);
+  // The body after a head written at `start` (the batch's end): into the batch, the pending
+  // output, or the connection's file ranges (which then own `fd`).
+  Answer emit_file_body(Connection& connection, const FileResponse& file, UniqueFd& fd, char* start,
+                        std::size_t head_length);
+  std::size_t emit_memory_body(Connection& connection, const FileResponse& file);
+  Answer emit_read_body(int fd, const FileResponse& file, char* start, std::size_t head_length);
   Answer respond_error(http::Status status, bool keep_alive, bool head_only,
                        std::span<const http::Header> headers = {});
   // A handler's response (or a service error) for the current request.

@@ -91,8 +91,8 @@ class ConnectionTest : public ::testing::Test {
 
   // Opens `path` for reading as the file range source.
   void set_file(const std::filesystem::path& path, off_t offset, std::uint64_t remaining) {
-    connection_.file_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    ASSERT_GE(connection_.file_fd, 0);
+    connection_.file_fd.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    ASSERT_GE(connection_.file_fd.get(), 0);
     connection_.file_offset = offset;
     connection_.file_remaining = remaining;
   }
@@ -354,11 +354,11 @@ TEST_F(ConnectionTest, FlushSendsBytesThenTheFileRange) {
   const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 3990\r\n\r\n";
   connection_.stash_output(head.data(), head.size());
   set_file(path, 10, content.size() - 10);
-  const int file_fd = connection_.file_fd;
+  const int file_fd = connection_.file_fd.get();
 
   ASSERT_EQ(connection_.flush_output(), FlushResult::kDone);
   EXPECT_FALSE(connection_.has_pending_output());
-  EXPECT_EQ(connection_.file_fd, -1);
+  EXPECT_EQ(connection_.file_fd.get(), -1);
   EXPECT_EQ(connection_.file_remaining, 0u);
   EXPECT_TRUE(connection_.output.empty());
   EXPECT_EQ(::fcntl(file_fd, F_GETFD), -1) << "the file was not closed";

@@ -91,7 +91,6 @@ class FileResponderTest : public ::testing::Test {
     files_ = std::make_unique<FileResponder>(root_fd_, kMaxTarget);
   }
   ~FileResponderTest() override {
-    for (int fd : open_fds_) ::close(fd);
     files_.reset();
     ::close(root_fd_);
   }
@@ -103,7 +102,6 @@ class FileResponderTest : public ::testing::Test {
   // choose(), keeping the fd for closing and the location as a string.
   FileChoice choose(std::string_view target) {
     FileChoice choice = files_->choose(target, location_buffer_);
-    if (choice.fd >= 0) open_fds_.push_back(choice.fd);
     location_.assign(location_buffer_.data(), choice.location_length);
     return choice;
   }
@@ -114,7 +112,7 @@ class FileResponderTest : public ::testing::Test {
     EXPECT_TRUE(choice.status == http::Status::kBadRequest ||
                 choice.status == http::Status::kNotFound)
         << target << " → " << http::code(choice.status);
-    EXPECT_EQ(choice.fd, -1) << target;
+    EXPECT_EQ(choice.fd.get(), -1) << target;
   }
 
   test::TempDir tmp_;
@@ -123,7 +121,6 @@ class FileResponderTest : public ::testing::Test {
   std::unique_ptr<FileResponder> files_;
   std::vector<char> location_buffer_ = std::vector<char>(3 * kMaxTarget + 16);
   std::string location_;
-  std::vector<int> open_fds_;
 };
 
 TEST_F(FileResponderTest, ServesARegularFile) {
@@ -131,12 +128,12 @@ TEST_F(FileResponderTest, ServesARegularFile) {
   write("hello.txt", content);
   FileChoice choice = choose("/hello.txt");
   ASSERT_EQ(choice.status, http::Status::kOk);
-  ASSERT_GE(choice.fd, 0);
+  ASSERT_GE(choice.fd.get(), 0);
   EXPECT_TRUE(S_ISREG(choice.st.st_mode));
   EXPECT_EQ(choice.st.st_size, static_cast<off_t>(content.size()));
   EXPECT_EQ(choice.content_type, "text/plain; charset=utf-8");
-  EXPECT_EQ(read_fd(choice.fd), content);
-  EXPECT_TRUE(::fcntl(choice.fd, F_GETFD) & FD_CLOEXEC);
+  EXPECT_EQ(read_fd(choice.fd.get()), content);
+  EXPECT_TRUE(::fcntl(choice.fd.get(), F_GETFD) & FD_CLOEXEC);
 }
 
 TEST_F(FileResponderTest, ContentTypeComesFromTheExtension) {
@@ -152,14 +149,14 @@ TEST_F(FileResponderTest, QueryAndPercentEncodingAreHandled) {
   write("with space.txt", "spaced");
   FileChoice choice = choose("/with%20space.txt?download=1");
   ASSERT_EQ(choice.status, http::Status::kOk);
-  EXPECT_EQ(read_fd(choice.fd), "spaced");
+  EXPECT_EQ(read_fd(choice.fd.get()), "spaced");
 }
 
 TEST_F(FileResponderTest, AbsoluteFormTargetIsServed) {
   write("hello.txt", "hi");
   FileChoice choice = choose("http://example.com/hello.txt");
   ASSERT_EQ(choice.status, http::Status::kOk);
-  EXPECT_EQ(read_fd(choice.fd), "hi");
+  EXPECT_EQ(read_fd(choice.fd.get()), "hi");
 }
 
 TEST_F(FileResponderTest, DirectoryWithTrailingSlashServesItsIndex) {
@@ -167,28 +164,28 @@ TEST_F(FileResponderTest, DirectoryWithTrailingSlashServesItsIndex) {
   FileChoice choice = choose("/docs/");
   ASSERT_EQ(choice.status, http::Status::kOk);
   EXPECT_EQ(choice.content_type, "text/html; charset=utf-8");
-  EXPECT_EQ(read_fd(choice.fd), "<h1>docs</h1>");
+  EXPECT_EQ(read_fd(choice.fd.get()), "<h1>docs</h1>");
 }
 
 TEST_F(FileResponderTest, RootServesItsIndex) {
   write("index.html", "<h1>home</h1>");
   FileChoice choice = choose("/");
   ASSERT_EQ(choice.status, http::Status::kOk);
-  EXPECT_EQ(read_fd(choice.fd), "<h1>home</h1>");
+  EXPECT_EQ(read_fd(choice.fd.get()), "<h1>home</h1>");
 }
 
 TEST_F(FileResponderTest, DirectoryWithoutIndexIsNotFound) {
   tmp_.mkdir("root/empty");
   FileChoice choice = choose("/empty/");
   EXPECT_EQ(choice.status, http::Status::kNotFound);
-  EXPECT_EQ(choice.fd, -1);
+  EXPECT_EQ(choice.fd.get(), -1);
 }
 
 TEST_F(FileResponderTest, DirectoryWithoutTrailingSlashRedirects) {
   write("docs/index.html", "x");
   FileChoice choice = choose("/docs");
   EXPECT_EQ(choice.status, http::Status::kMovedPermanently);
-  EXPECT_EQ(choice.fd, -1);
+  EXPECT_EQ(choice.fd.get(), -1);
   EXPECT_EQ(location_, "/docs/");
 }
 
@@ -212,7 +209,7 @@ TEST_F(FileResponderTest, RedirectLocationIsPercentEncoded) {
 TEST_F(FileResponderTest, MissingFileIsNotFound) {
   FileChoice choice = choose("/nope.txt");
   EXPECT_EQ(choice.status, http::Status::kNotFound);
-  EXPECT_EQ(choice.fd, -1);
+  EXPECT_EQ(choice.fd.get(), -1);
   EXPECT_EQ(choose("/no/such/dir/file").status, http::Status::kNotFound);
 }
 
@@ -220,7 +217,7 @@ TEST_F(FileResponderTest, FileWithTrailingSlashIsNotFound) {
   write("hello.txt", "hi");
   FileChoice choice = choose("/hello.txt/");
   EXPECT_EQ(choice.status, http::Status::kNotFound);
-  EXPECT_EQ(choice.fd, -1);
+  EXPECT_EQ(choice.fd.get(), -1);
 }
 
 TEST_F(FileResponderTest, MalformedTargetsAreBadRequests) {
@@ -243,7 +240,7 @@ TEST_F(FileResponderTest, DotSegmentsInsideTheRootAreResolved) {
   write("a/b.txt", "b");
   FileChoice choice = choose("/a/x/../b.txt");
   ASSERT_EQ(choice.status, http::Status::kOk);
-  EXPECT_EQ(read_fd(choice.fd), "b");
+  EXPECT_EQ(read_fd(choice.fd.get()), "b");
 }
 
 TEST_F(FileResponderTest, SymlinkInsideTheRootIsServed) {
@@ -253,10 +250,10 @@ TEST_F(FileResponderTest, SymlinkInsideTheRootIsServed) {
   fs::create_directory_symlink("real", root_ / "alias");
   FileChoice choice = choose("/link.txt");
   ASSERT_EQ(choice.status, http::Status::kOk);
-  EXPECT_EQ(read_fd(choice.fd), "linked");
+  EXPECT_EQ(read_fd(choice.fd.get()), "linked");
   choice = choose("/alias/target.txt");
   ASSERT_EQ(choice.status, http::Status::kOk);
-  EXPECT_EQ(read_fd(choice.fd), "linked");
+  EXPECT_EQ(read_fd(choice.fd.get()), "linked");
 }
 
 TEST_F(FileResponderTest, SymlinkToAFileOutsideTheRootIsNotFound) {
@@ -265,7 +262,7 @@ TEST_F(FileResponderTest, SymlinkToAFileOutsideTheRootIsNotFound) {
   for (std::string_view target : {"/absolute.txt", "/relative.txt"}) {
     FileChoice choice = choose(target);
     EXPECT_EQ(choice.status, http::Status::kNotFound) << target;
-    EXPECT_EQ(choice.fd, -1) << target;
+    EXPECT_EQ(choice.fd.get(), -1) << target;
   }
 }
 
@@ -275,7 +272,7 @@ TEST_F(FileResponderTest, SymlinkedDirectoryOutsideTheRootIsNotFound) {
   for (std::string_view target : {"/escape/secret.txt", "/escape2/secret.txt"}) {
     FileChoice choice = choose(target);
     EXPECT_EQ(choice.status, http::Status::kNotFound) << target;
-    EXPECT_EQ(choice.fd, -1) << target;
+    EXPECT_EQ(choice.fd.get(), -1) << target;
   }
 }
 
@@ -300,8 +297,7 @@ TEST_F(FileResponderTest, FifoIsNotFoundWithoutBlocking) {
   ASSERT_TRUE(returned) << "choose() blocked opening a FIFO";
   FileChoice choice = chosen.get();
   EXPECT_EQ(choice.status, http::Status::kNotFound);
-  EXPECT_EQ(choice.fd, -1);
-  if (choice.fd >= 0) ::close(choice.fd);
+  EXPECT_EQ(choice.fd.get(), -1);
 }
 
 TEST_F(FileResponderTest, UnreadableFileIsForbidden) {
@@ -310,7 +306,7 @@ TEST_F(FileResponderTest, UnreadableFileIsForbidden) {
   fs::permissions(path, fs::perms::none);
   FileChoice choice = choose("/private.txt");
   EXPECT_EQ(choice.status, http::Status::kForbidden);
-  EXPECT_EQ(choice.fd, -1);
+  EXPECT_EQ(choice.fd.get(), -1);
 }
 
 TEST_F(FileResponderTest, UnknownExtensionIsSniffed) {
@@ -400,7 +396,7 @@ TEST_F(FileResponderTest, FallbackWithoutOpenat2NeverLeavesTheRoot) {
       std::vector<char> location(3 * kMaxTarget + 16);
       FileChoice choice = files_->choose(check.path, location);
       char outcome = choice.status == http::Status::kOk ? 'o' : 'r';
-      if (choice.fd >= 0) ::close(choice.fd);
+      choice.fd.reset();
       if (::write(report[1], &outcome, 1) != 1) ::_exit(3);
     }
     ::_exit(0);

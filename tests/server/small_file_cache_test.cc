@@ -44,7 +44,7 @@ class SmallFileCacheTest : public testing::Test {
 
   FileChoice choose(CachedFiles& cached, const char* target) {
     FileChoice choice = cached.files.choose(target, location_);
-    if (choice.fd >= 0) ::close(choice.fd);
+    choice.fd.reset();
     return choice;
   }
 
@@ -63,7 +63,7 @@ TEST_F(SmallFileCacheTest, SecondRequestIsServedFromMemoryWithTheSameBytes) {
   FileChoice second = choose(cached, "/a.txt");
   ASSERT_NE(second.content, nullptr);
   EXPECT_EQ(second.content, first.content);  // the same cache entry
-  EXPECT_EQ(second.fd, -1);
+  EXPECT_EQ(second.fd.get(), -1);
 }
 
 TEST_F(SmallFileCacheTest, AChangedFileIsNeverServedStale) {
@@ -96,8 +96,7 @@ TEST_F(SmallFileCacheTest, FilesChangedInTheLastSecondsAreNotCached) {
   FileChoice choice = cached.files.choose("/fresh.txt", location_);
   EXPECT_EQ(choice.status, http::Status::kOk);
   EXPECT_EQ(choice.content, nullptr);  // served from the fd
-  EXPECT_GE(choice.fd, 0);
-  ::close(choice.fd);
+  EXPECT_GE(choice.fd.get(), 0);
 }
 
 TEST_F(SmallFileCacheTest, LargerFilesAndOverBudgetEntriesStayOnDisk) {
@@ -174,7 +173,7 @@ TEST_F(SmallFileCacheTest, AnotherRootUnderAReusedDescriptorNumberMissesTheOldEn
   int second = ::open(other.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   ASSERT_EQ(second, first);  // the number is reused
   choice = cached.files.choose({second, new_root_id()}, "/w.txt", location_);
-  if (choice.fd >= 0) ::close(choice.fd);
+  choice.fd.reset();
   ASSERT_EQ(choice.status, http::Status::kOk);
   EXPECT_EQ(choice.content == nullptr ? "(from disk)" : *choice.content, "new");
   ::close(second);

@@ -82,6 +82,8 @@ int main(int argc, char** argv) {
   app.add_flag("--batch-scheduling,!--no-batch-scheduling", options.batch_scheduling,
                "Run the server's threads under SCHED_BATCH, so they do not preempt each other on "
                "every hand-off (default: on)");
+  app.add_flag("--reuseport", options.reuse_port,
+               "Share the port with other processes that set it too (SO_REUSEPORT)");
   app.add_flag("--serve-dotfiles", options.serve_dotfiles,
                "Serve paths with '.name' segments (default: 404 except /.well-known/)");
   app.add_option("--vhosts", options.vhosts,

@@ -21,7 +21,8 @@ std::string endpoint_text(std::string_view address, bool ipv6, std::uint16_t por
 
 }  // namespace
 
-Listener::Listener(std::string_view address, std::uint16_t port, int backlog) : address_(address) {
+Listener::Listener(std::string_view address, std::uint16_t port, int backlog, bool reuse_port)
+    : address_(address) {
   sockaddr_storage storage{};
   socklen_t length = 0;
   auto* v4 = reinterpret_cast<sockaddr_in*>(&storage);
@@ -45,8 +46,10 @@ Listener::Listener(std::string_view address, std::uint16_t port, int backlog) : 
   if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "socket");
   int on = 1;
   // SO_REUSEADDR lets a restarted server bind while old connections sit in TIME_WAIT.
-  // SO_REUSEPORT stays off: two servers silently sharing a port is a bug, not a feature.
+  // SO_REUSEPORT only when asked for: two servers silently sharing a port by accident is a bug,
+  // while an operator running one process per NUMA node wants exactly that.
   setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  if (reuse_port) setsockopt(fd_, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on);
   if (ipv6_) setsockopt(fd_, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
   if (::bind(fd_, reinterpret_cast<sockaddr*>(&storage), length) != 0 ||
       ::listen(fd_, backlog) != 0) {

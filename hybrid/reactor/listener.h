@@ -8,12 +8,17 @@
 
 namespace hybrid::reactor {
 
+// Connections the kernel queues before accept(); Linux caps it at net.core.somaxconn.
+inline constexpr int kDefaultBacklog = 4096;
+
 class Listener {
  public:
   // Binds and listens. `address` is a numeric IPv4 or IPv6 literal ("0.0.0.0", "::1"); port 0
   // picks an ephemeral port. Throws std::system_error with a message naming the address on
   // failure (e.g. "bind 127.0.0.1:8080: Address already in use").
-  Listener(std::string_view address, std::uint16_t port, int backlog = 4096);
+  // `reuse_port`: SO_REUSEPORT, so that other sockets with it may listen on the same port.
+  Listener(std::string_view address, std::uint16_t port, int backlog = kDefaultBacklog,
+           bool reuse_port = false);
   ~Listener();
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;

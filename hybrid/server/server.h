@@ -36,8 +36,11 @@ namespace hybrid::server {
 struct ServerOptions {
   std::string bind_address = "0.0.0.0";  // numeric IPv4 or IPv6 literal
   std::uint16_t port = 8080;             // 0: an ephemeral port (see Server::port())
-  std::filesystem::path root = "html";   // the document root; nothing outside it is served
-  std::size_t threads = 0;               // workers; 0: one per hardware thread
+  // SO_REUSEPORT: several processes (one per NUMA node, say) listen on the same port and the
+  // kernel spreads connections among them. Off, a port already in use is a start-up error.
+  bool reuse_port = false;
+  std::filesystem::path root = "html";  // the document root; nothing outside it is served
+  std::size_t threads = 0;              // workers; 0: one per hardware thread
   // Workers for blocking handlers (RouteOptions::blocking); 0: as many as `threads`. Started only
   // when such a route exists. Size it for the blocking calls in flight you want: a handler that
   // waits 10 ms on a database serves 100 requests a second per thread.

@@ -132,7 +132,8 @@ ServerCore::ServerCore(ServerOptions options)
       throw std::system_error(errno, std::generic_category(),
                               "access log '" + options_.access_log.string() + "'");
     }
-    listener_ = std::make_unique<reactor::Listener>(options_.bind_address, options_.port);
+    listener_ = std::make_unique<reactor::Listener>(options_.bind_address, options_.port,
+                                                    reactor::kDefaultBacklog, options_.reuse_port);
     if (int error = loop_.add(listener_->fd(), EPOLLIN, listener_events_); error != 0) {
       throw std::system_error(error, std::generic_category(), "epoll_ctl(listener)");
     }

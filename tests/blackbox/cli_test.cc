@@ -91,6 +91,41 @@ TEST(CliTest, PortInUseFailsWithAClearMessage) {
   EXPECT_NE(result.output.find(port), std::string::npos) << "name the port:\n" << result.output;
 }
 
+// --reuseport: two servers on one port, the kernel spreading connections between them; a third
+// without the flag still gets the clear "in use" error.
+TEST(CliTest, ReuseportLetsTwoServersShareAPort) {
+  TempDir first_root;
+  TempDir second_root;
+  first_root.write("who.txt", "first");
+  second_root.write("who.txt", "second");
+  ServerProcess first({"--root", first_root.path().string(), "--reuseport", "--threads", "1"});
+  ASSERT_TRUE(first.running());
+  const std::string port = std::to_string(first.port());
+  ServerProcess second(
+      {"--root", second_root.path().string(), "--reuseport", "--threads", "1", "--port", port});
+  ASSERT_TRUE(second.running()) << second.output();
+
+  // Each new connection goes to one of the two listeners; with both listening, 64 connections
+  // reaching only one would happen with probability 2^-63.
+  bool saw_first = false;
+  bool saw_second = false;
+  for (int i = 0; i < 64 && !(saw_first && saw_second); ++i) {
+    const auto response = get(first.port(), "/who.txt");
+    ASSERT_TRUE(response);
+    ASSERT_EQ(response->status, 200);
+    saw_first = saw_first || response->body == "first";
+    saw_second = saw_second || response->body == "second";
+  }
+  EXPECT_TRUE(saw_first);
+  EXPECT_TRUE(saw_second);
+
+  TempDir third_root;
+  const RunResult third = run_hybridd(
+      {"--root", third_root.path().string(), "--port", port, "--bind", "127.0.0.1"}, kFailFast);
+  expect_startup_failure(third);
+  EXPECT_NE(lower(third.output).find("in use"), std::string::npos) << third.output;
+}
+
 TEST(CliTest, UnknownFlagFails) {
   TempDir dir;
   const RunResult result =

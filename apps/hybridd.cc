@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <sstream>
+#include <string>
 #include <thread>
 
 #include "hybrid/server/server.h"
@@ -81,7 +83,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--batch-scheduling,!--no-batch-scheduling", options.batch_scheduling,
                "Run the server's threads under SCHED_BATCH, so they do not preempt each other on "
-               "every hand-off (default: on)");
+               "every hand-off (default: on)")
+      ->default_str(options.batch_scheduling ? "true" : "false");  // flags capture no default
   app.add_flag("--reuseport", options.reuse_port,
                "Share the port with other processes that set it too (SO_REUSEPORT)");
   app.add_flag("--serve-dotfiles", options.serve_dotfiles,
@@ -113,15 +116,34 @@ int main(int argc, char** argv) {
   add_seconds_option(app, "--drain-timeout", options.drain_timeout,
                      "Seconds in-flight responses get after SIGINT/SIGTERM");
 
+  // Every flag may live in a TOML (or INI) file as `name = value`; the command line wins.
+  app.set_config("--config", "", "Read flags from this TOML/INI file (command-line flags win)");
+  app.allow_config_extras(CLI::config_extras_mode::error);
+  bool print_config = false;
+  app.add_flag("--print-config", print_config,
+               "Print the effective configuration as a config file and exit")
+      ->configurable(false);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     return app.exit(error) == 0 ? 0 : 2;
   }
+  if (print_config) {
+    // Every option with its value from the command line, the file, or its default; options
+    // that are unset and have no default (threads: one per hardware thread) are left out, so
+    // the output reads back as a config file.
+    std::istringstream lines(app.config_to_str(true, false));
+    for (std::string line; std::getline(lines, line);) {
+      if (!line.ends_with("=\"\"")) std::printf("%s\n", line.c_str());
+    }
+    return 0;
+  }
   options.threads = threads;
   if (gzip) options.gzip_cache_bytes = gzip_cache_mib << 20;
   options.file_cache_bytes = file_cache_mib << 20;
   for (const std::string& page : error_pages) {
+    if (page.empty()) continue;  // an empty list in a config file
     std::size_t equals = page.find('=');
     int status = 0;
     auto [end, error] =

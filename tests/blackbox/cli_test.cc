@@ -126,6 +126,77 @@ TEST(CliTest, ReuseportLetsTwoServersShareAPort) {
   EXPECT_NE(lower(third.output).find("in use"), std::string::npos) << third.output;
 }
 
+// --config: every flag may live in a TOML file; the command line wins over it.
+TEST(CliTest, ConfigFileSetsFlagsAndTheCommandLineWins) {
+  TempDir from_file;
+  TempDir from_command_line;
+  from_file.write("who.txt", "file");
+  from_command_line.write("who.txt", "command line");
+  TempDir config_dir;
+  const std::string config =
+      config_dir
+          .write("hybridd.toml", "root = \"" + from_file.path().string() + "\"\nthreads = 1\n")
+          .string();
+
+  ServerProcess configured({"--config", config});
+  ASSERT_TRUE(configured.running()) << configured.output();
+  const auto from_config = get(configured.port(), "/who.txt");
+  ASSERT_TRUE(from_config);
+  EXPECT_EQ(from_config->body, "file");
+  EXPECT_NE(configured.output().find("1 threads"), std::string::npos) << configured.output();
+
+  ServerProcess overridden({"--config", config, "--root", from_command_line.path().string()});
+  ASSERT_TRUE(overridden.running()) << overridden.output();
+  const auto from_flag = get(overridden.port(), "/who.txt");
+  ASSERT_TRUE(from_flag);
+  EXPECT_EQ(from_flag->body, "command line");
+}
+
+// --print-config: the effective values (file, command line, defaults), readable back as a file.
+TEST(CliTest, PrintConfigShowsTheEffectiveConfigurationAndReadsBack) {
+  TempDir root;
+  root.write("who.txt", "printed");
+  TempDir config_dir;
+  const std::string config =
+      config_dir.write("in.toml", "root = \"" + root.path().string() + "\"\nthreads = 1\n")
+          .string();
+  const RunResult printed = run_hybridd(
+      {"--config", config, "--threads", "3", "--no-batch-scheduling", "--print-config"});
+  ASSERT_EQ(printed.exit_code, 0) << printed.output;
+  for (const std::string& expected :
+       {"root=\"" + root.path().string() + "\"", std::string("threads=3"),
+        std::string("batch-scheduling=false"), std::string("max-body-bytes=1048576"),
+        std::string("keepalive-timeout=75")}) {
+    EXPECT_NE(printed.output.find(expected + "\n"), std::string::npos) << expected << " missing:\n"
+                                                                       << printed.output;
+  }
+  EXPECT_EQ(printed.output.find("listening"), std::string::npos) << "it started a server";
+
+  const std::string again = config_dir.write("out.toml", printed.output).string();
+  ServerProcess reread({"--config", again, "--port", "0", "--bind", "127.0.0.1"});
+  ASSERT_TRUE(reread.running()) << reread.output();
+  const auto response = get(reread.port(), "/who.txt");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->body, "printed");
+  EXPECT_NE(reread.output().find("3 threads"), std::string::npos) << reread.output();
+}
+
+TEST(CliTest, UnknownKeyInConfigFileFailsAndNamesIt) {
+  TempDir config_dir;
+  const std::string config = config_dir.write("bad.toml", "no-such-key = 1\n").string();
+  const RunResult result = run_hybridd({"--config", config}, kFailFast);
+  expect_startup_failure(result);
+  EXPECT_NE(result.output.find("no-such-key"), std::string::npos) << result.output;
+}
+
+TEST(CliTest, MissingConfigFileFails) {
+  TempDir config_dir;
+  const std::string missing = (config_dir.path() / "none.toml").string();
+  const RunResult result = run_hybridd({"--config", missing}, kFailFast);
+  expect_startup_failure(result);
+  EXPECT_NE(result.output.find(missing), std::string::npos) << result.output;
+}
+
 TEST(CliTest, UnknownFlagFails) {
   TempDir dir;
   const RunResult result =

@@ -4,8 +4,10 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <sstream>
@@ -156,13 +158,15 @@ int main(int argc, char** argv) {
     options.error_pages[status] = page.substr(equals + 1);
   }
 
-  // Block the shutdown signals before any thread exists, so every thread inherits the mask and
-  // only the waiter below ever sees them.
-  sigset_t shutdown_signals;
-  sigemptyset(&shutdown_signals);
-  sigaddset(&shutdown_signals, SIGINT);
-  sigaddset(&shutdown_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &shutdown_signals, nullptr);
+  // Block the signals hybridd acts on before any thread exists, so every thread inherits the
+  // mask and only the waiter below ever sees them: SIGINT and SIGTERM drain and stop, SIGHUP
+  // reopens the access log (logrotate's postrotate).
+  sigset_t handled_signals;
+  sigemptyset(&handled_signals);
+  sigaddset(&handled_signals, SIGINT);
+  sigaddset(&handled_signals, SIGTERM);
+  sigaddset(&handled_signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &handled_signals, nullptr);
 
   try {
     hybrid::server::Server server(options);
@@ -172,9 +176,13 @@ int main(int argc, char** argv) {
                 server.url().c_str(), root.c_str(), server.threads());
     std::fflush(stdout);
 
-    std::thread signal_waiter([&server, shutdown_signals] {
+    std::thread signal_waiter([&server, handled_signals] {
       int signal = 0;
-      sigwait(&shutdown_signals, &signal);
+      while (sigwait(&handled_signals, &signal) == 0 && signal == SIGHUP) {
+        if (!server.reopen_logs()) {
+          std::fprintf(stderr, "hybridd: cannot reopen the access log: %s\n", std::strerror(errno));
+        }
+      }
       server.stop();
     });
     try {

@@ -51,6 +51,9 @@ void Server::run() {
 void Server::stop() {
   core_->request_stop();
 }
+bool Server::reopen_logs() {
+  return core_->reopen_access_log();
+}
 ServerStats Server::stats() const {
   return core_->stats();
 }

@@ -150,6 +150,12 @@ class Server {
   // Any thread, and async-signal-safe: an atomic store and an eventfd write.
   void stop();
 
+  // Any thread: opens the access log's path again, for logrotate's postrotate (hybridd does it
+  // on SIGHUP). Lines written from then on go to the new file; none is lost, as the new file
+  // takes the old one's descriptor. False (errno set) when the path cannot be opened: logging
+  // goes on into the old file. True when there is no log file to reopen.
+  bool reopen_logs();
+
   ServerStats stats() const;
 
  private:

@@ -179,6 +179,21 @@ ServerCore::~ServerCore() {
   if (access_log_fd_ >= 0) ::close(access_log_fd_);
 }
 
+bool ServerCore::reopen_access_log() {
+  if (access_log_fd_ < 0 || options_.access_log == "-") return true;
+  const int fresh =
+      ::open(options_.access_log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fresh < 0) return false;
+  // The new file takes the log's descriptor number, which every worker keeps: their next write
+  // goes to it, and a write already under way finishes on the old file. No worker is told,
+  // nothing is locked, no line is lost or split between the files.
+  const bool replaced = ::dup3(fresh, access_log_fd_, O_CLOEXEC) >= 0;
+  const int error = errno;
+  ::close(fresh);
+  errno = error;
+  return replaced;
+}
+
 ServerStats ServerCore::stats() const {
   ServerStats stats{accepted_.load(std::memory_order_relaxed),
                     open_.load(std::memory_order_relaxed),

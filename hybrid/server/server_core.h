@@ -36,6 +36,8 @@ class ServerCore final : public reactor::EventHandler, public ExchangeListener {
 
   void run();
   void request_stop();
+  // Any thread: see Server::reopen_logs().
+  bool reopen_access_log();
 
   // Any thread: a parked handler exchange has something to send.
   void exchange_ready(std::shared_ptr<ResponseExchange> exchange) override;

@@ -1,5 +1,5 @@
-// hybridd: the command-line server. It only turns flags into ServerOptions, wires signals to
-// Server::stop(), and reports start-up failures once.
+// hybridd: the command-line server. It only turns flags (and a config file) into ServerOptions,
+// wires signals to Server::stop() and Server::reopen_logs(), and reports start-up failures once.
 #include <pthread.h>
 #include <signal.h>
 

@@ -4,11 +4,14 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <optional>
 #include <random>
@@ -65,6 +68,25 @@ std::vector<Reply> split_replies(std::string_view stream) {
     stream.remove_prefix(head.size() + length);
   }
   return replies;
+}
+
+// Every response of `stream` with its Date value and multipart boundaries blanked: the bytes two
+// workers must agree on.
+std::string without_dates_and_boundaries(std::string stream) {
+  for (std::size_t at = 0; (at = stream.find("\r\nDate: ", at)) != std::string::npos;) {
+    at += 8;
+    stream.replace(at, stream.find('\r', at) - at, "-");
+  }
+  constexpr std::string_view kBoundary = "boundary=";
+  for (std::size_t at = 0; (at = stream.find(kBoundary, at)) != std::string::npos;) {
+    at += kBoundary.size();
+    const std::string boundary = stream.substr(at, stream.find('\r', at) - at);
+    const std::string blank(boundary.size(), 'B');
+    for (std::size_t use = 0; (use = stream.find(boundary, use)) != std::string::npos;) {
+      stream.replace(use, boundary.size(), blank);
+    }
+  }
+  return stream;
 }
 
 // A RequestWorker answering a Connection whose socket is one end of a Unix stream pair; the test
@@ -227,6 +249,126 @@ TEST_F(RequestWorkerTest, ARedirectWhoseLocationOutgrowsTheBatchRoomStillGoesOut
   }
   EXPECT_TRUE(replies[2].head.starts_with("HTTP/1.1 200 "));
   EXPECT_EQ(replies[2].body, "after");
+}
+
+TEST_F(RequestWorkerTest, ACachedFileAnswersRangesAsTheFileOnDiskDoes) {
+  // The small-file cache serves from memory: its single ranges, multipart/byteranges bodies
+  // (built in memory, not by the connection from the file), 416s and HEADs must be the bytes the
+  // same file gets from disk.
+  const std::string content = patterned(3000, 5);
+  const auto path = root_dir_.write("page.txt", content);
+  const timespec old_enough[2] = {{::time(nullptr) - 3600, 0}, {::time(nullptr) - 3600, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), old_enough, 0), 0);  // else too new to cache
+  const std::string requests =
+      request_for("/page.txt", "Range: bytes=1-3\r\n") +
+      request_for("/page.txt", "Range: bytes=0-9,100-199,-5\r\n") +
+      "HEAD /page.txt HTTP/1.1\r\nHost: test\r\nRange: bytes=0-9,100-199\r\n\r\n" +
+      request_for("/page.txt", "Range: bytes=5000-\r\n") + request_for("/page.txt") +
+      request_for("/page.txt");  // the second whole 200 reuses the head fields the first rendered
+  use_root();
+  const std::string from_disk = without_dates_and_boundaries(exchange(requests));
+  std::size_t responses = 0;  // split_replies() cannot frame a HEAD's head
+  for (std::size_t at = 0; (at = from_disk.find("HTTP/1.1 ", at)) != std::string::npos; ++at) {
+    ++responses;
+  }
+  ASSERT_EQ(responses, 6u) << from_disk.substr(0, 2000);
+  EXPECT_NE(from_disk.find("HTTP/1.1 206 "), std::string::npos);
+  EXPECT_NE(from_disk.find("multipart/byteranges"), std::string::npos);
+  EXPECT_NE(from_disk.find("HTTP/1.1 416 "), std::string::npos);
+
+  worker_.reset();
+  settings_.file_cache_budget = 1 << 20;
+  const std::string from_memory = without_dates_and_boundaries(exchange(requests));
+  const auto differ =
+      std::mismatch(from_memory.begin(), from_memory.end(), from_disk.begin(), from_disk.end());
+  EXPECT_TRUE(from_memory == from_disk)
+      << "from byte " << (differ.first - from_memory.begin()) << ":\n"
+      << from_memory.substr(static_cast<std::size_t>(differ.first - from_memory.begin()), 300);
+}
+
+TEST_F(RequestWorkerTest, RangesOfAnOnTheFlyGzipCopyAreRangesOfTheCompressedBytes) {
+  // RFC 9110 §14.2: ranges apply to the selected representation, here a gzip copy in memory.
+  std::string text;
+  for (int i = 0; i < 2000; ++i) text += "line " + std::to_string(i) + "\n";
+  root_dir_.write("doc.txt", text);
+  const std::optional<std::string> gzipped = http::gzip_compress(text);
+  ASSERT_TRUE(gzipped.has_value());
+  ASSERT_GT(gzipped->size(), 300u);
+  const std::string size = std::to_string(gzipped->size());
+  settings_.gzip_budget = 8 << 20;
+  use_root();
+  const std::string received =
+      exchange(request_for("/doc.txt", "Accept-Encoding: gzip\r\nRange: bytes=10-19,200-299\r\n") +
+               request_for("/doc.txt", "Accept-Encoding: gzip\r\nRange: bytes=5-9\r\n") +
+               request_for("/doc.txt", "Accept-Encoding: gzip\r\nRange: bytes=" + size + "-\r\n"));
+  const std::vector<Reply> replies = split_replies(received);
+  ASSERT_EQ(replies.size(), 3u) << received.substr(0, 2000);
+
+  EXPECT_TRUE(replies[0].head.starts_with("HTTP/1.1 206 ")) << replies[0].head;
+  EXPECT_NE(replies[0].head.find("Content-Type: multipart/byteranges; boundary="),
+            std::string::npos);
+  EXPECT_NE(replies[0].head.find("Content-Encoding: gzip"), std::string::npos);
+  EXPECT_NE(replies[0].body.find("Content-Range: bytes 10-19/" + size + "\r\n\r\n" +
+                                 gzipped->substr(10, 10) + "\r\n--"),
+            std::string::npos);
+  EXPECT_NE(replies[0].body.find("Content-Range: bytes 200-299/" + size + "\r\n\r\n" +
+                                 gzipped->substr(200, 100) + "\r\n--"),
+            std::string::npos);
+  EXPECT_TRUE(replies[0].body.ends_with("--\r\n"));
+
+  EXPECT_TRUE(replies[1].head.starts_with("HTTP/1.1 206 ")) << replies[1].head;
+  EXPECT_NE(replies[1].head.find("\r\nContent-Range: bytes 5-9/" + size + "\r\n"),
+            std::string::npos);
+  EXPECT_TRUE(replies[1].body == gzipped->substr(5, 5));
+
+  EXPECT_TRUE(replies[2].head.starts_with("HTTP/1.1 416 ")) << replies[2].head;
+  EXPECT_NE(replies[2].head.find("\r\nContent-Range: bytes */" + size + "\r\n"), std::string::npos);
+}
+
+// A sysfs attribute is a regular file whose stat promises 4096 bytes and whose read gives a few:
+// the same as a file that shrank between fstat and read, without a race to win.
+constexpr const char* kShortFile = "/sys/devices/system/cpu/online";
+
+TEST_F(RequestWorkerTest, ASmallFileThatShrankBeforeItsReadIsSentAsRead) {
+  struct stat st {};
+  const std::string actual = [] {
+    std::string bytes(8192, '\0');
+    const int fd = ::open(kShortFile, O_RDONLY | O_CLOEXEC);
+    const ssize_t got = fd >= 0 ? ::read(fd, bytes.data(), bytes.size()) : -1;
+    if (fd >= 0) ::close(fd);
+    bytes.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+    return bytes;
+  }();
+  if (::stat(kShortFile, &st) != 0 || !S_ISREG(st.st_mode) || actual.empty() ||
+      static_cast<std::size_t>(st.st_size) <= actual.size() + 100 ||
+      static_cast<std::size_t>(st.st_size) > settings_.small_file_limit) {
+    GTEST_SKIP() << kShortFile << " is not a short sysfs file here";
+  }
+  RouteOptions options;
+  options.blocking = false;
+  service_.add_route(
+      "GET /short", [](Request&) { return Response::send_file(kShortFile); }, options);
+  service_.add_route(
+      "GET /after", [](Request&) { return Response::text("after"); }, options);
+
+  // Whole: the head is rewritten for what was read, and the connection goes on.
+  std::string received = exchange(request_for("/short") + request_for("/after"));
+  std::vector<Reply> replies = split_replies(received);
+  ASSERT_EQ(replies.size(), 2u) << received;
+  EXPECT_TRUE(replies[0].head.starts_with("HTTP/1.1 200 ")) << replies[0].head;
+  EXPECT_NE(replies[0].head.find("\r\nContent-Length: " + std::to_string(actual.size()) + "\r\n"),
+            std::string::npos)
+      << replies[0].head;
+  EXPECT_EQ(replies[0].body, actual);
+  EXPECT_EQ(replies[1].body, "after");
+
+  // A range whose bytes are gone cannot keep its Content-Range: 500, and the connection closes.
+  received = exchange(request_for("/short", "Range: bytes=0-99\r\n") + request_for("/after"));
+  replies = split_replies(received);
+  ASSERT_EQ(replies.size(), 1u) << received;
+  EXPECT_TRUE(replies[0].head.starts_with("HTTP/1.1 500 ")) << replies[0].head;
+  EXPECT_NE(replies[0].head.find("\r\nConnection: close\r\n"), std::string::npos);
+  EXPECT_EQ(connection_.completion.after, AfterOutput::kClose);
 }
 
 }  // namespace

@@ -100,6 +100,12 @@ int main(int argc, char** argv) {
                  "4xx/5xx status; repeatable");
   app.add_option("--access-log", options.access_log,
                  "Combined-format access log file, '-' for standard output (default: none)");
+  app.add_option("--status-path", options.status_path,
+                 "Answer GET of this path (e.g. /metrics) with the server's metrics in the "
+                 "Prometheus text format (default: none)");
+  app.add_option("--status-allow", options.status_allow,
+                 "CIDR network whose peers may read --status-path (repeatable; default: "
+                 "loopback only; others get 403)");
   app.add_option("--max-body-bytes", options.max_body_bytes,
                  "Largest request body in bytes (bodies are read and discarded; larger: 413)")
       ->capture_default_str();

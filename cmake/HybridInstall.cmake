@@ -12,6 +12,7 @@ install(TARGETS hybrid_http hybrid_reactor hybrid_pool hybrid_server hybrid
 install(TARGETS hybridd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/hybrid/server/server.h
               ${PROJECT_SOURCE_DIR}/hybrid/server/handler.h
+              ${PROJECT_SOURCE_DIR}/hybrid/server/server_stats.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/hybrid/server)
 install(FILES ${PROJECT_BINARY_DIR}/generated/hybrid/version.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/hybrid)

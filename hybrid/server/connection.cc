@@ -32,6 +32,8 @@ void Connection::reset(int new_fd) {
   exchange.reset();
   handed_off_at = 0;
   overloaded = false;
+  read_at_ns = 0;
+  unfinished_responses = 0;
   completion = {};
   next_completed = nullptr;
   reactor_waits.store(false, std::memory_order_relaxed);
@@ -123,12 +125,13 @@ Frame Connection::frame_next(const http::ParseLimits& limits, http::Request& req
   return Frame::kNeedMore;
 }
 
-FlushResult Connection::flush_output(std::uint64_t turn_bytes) {
+FlushResult Connection::flush_output(OwnedCounter& sent_bytes, std::uint64_t turn_bytes) {
   while (true) {
     while (output.size() > output_begin) {
       ssize_t sent = ::send(fd, output.data() + output_begin, output.size() - output_begin,
                             MSG_NOSIGNAL | (has_pending_body() ? MSG_MORE : 0));
       if (sent > 0) {
+        sent_bytes.add(static_cast<std::uint64_t>(sent));
         output_begin += static_cast<std::size_t>(sent);
         turn_bytes -= std::min(turn_bytes, static_cast<std::uint64_t>(sent));
       } else if (sent < 0 && errno == EINTR) {
@@ -147,6 +150,7 @@ FlushResult Connection::flush_output(std::uint64_t turn_bytes) {
           std::min({file_remaining, turn_bytes, std::uint64_t{kWriteTurnBytes}}));
       ssize_t sent = ::sendfile(fd, file_fd.get(), &file_offset, chunk);
       if (sent > 0) {
+        sent_bytes.add(static_cast<std::uint64_t>(sent));
         file_remaining -= static_cast<std::uint64_t>(sent);
         turn_bytes -= static_cast<std::uint64_t>(sent);
       } else if (sent == 0) {

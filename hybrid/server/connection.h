@@ -26,6 +26,7 @@
 #include "hybrid/http/status.h"
 #include "hybrid/reactor/event_loop.h"
 #include "hybrid/reactor/timeout_list.h"
+#include "hybrid/server/thread_metrics.h"
 #include "hybrid/server/unique_fd.h"
 
 namespace hybrid::server {
@@ -164,6 +165,13 @@ struct Connection final : reactor::EventHandler {
   reactor::MonotonicMs handed_off_at = 0;  // entered the handler pool's queue
   bool overloaded = false;  // the handler pool had no room or it waited too long: answer 503
 
+  // For the request-duration histogram: when the reactor last handed over a read request (a
+  // handler's later answer keeps the time of its request), and how many of a job's responses
+  // were still being written when the worker handed the connection back — the reactor counts
+  // those when that output ends.
+  std::uint64_t read_at_ns = 0;
+  std::uint32_t unfinished_responses = 0;
+
   Completion completion;
   Connection* next_completed = nullptr;  // completion stack link, written before the push
   // Set by the reactor when it saw readiness while a worker held the connection: the completion
@@ -210,8 +218,9 @@ struct Connection final : reactor::EventHandler {
   // Sends pending bytes, then the pending file range with sendfile, at most `turn_bytes` in all:
   // bytes in memory always go out whole, and use up the budget the file then gets.
   // kBlocked on EAGAIN (resume on EPOLLOUT), kYielded when the budget ran out first, kFailed when
-  // the peer is gone or the file shrank (close the connection).
-  FlushResult flush_output(std::uint64_t turn_bytes = kUnlimitedTurn);
+  // the peer is gone or the file shrank (close the connection). Adds what it wrote to `sent`,
+  // the calling thread's counter.
+  FlushResult flush_output(OwnedCounter& sent, std::uint64_t turn_bytes = kUnlimitedTurn);
 
   // Keeps `bytes` as pending output (a copy; the slow path only), after what is pending.
   void stash_output(const char* bytes, std::size_t length);

@@ -29,14 +29,16 @@ const std::string* GzipCache::compressed(int fd, const struct stat& st) {
 
 const std::string* GzipCache::find(const struct stat& st) {
   auto found = entries_.find(http::FileVersion::of(st));
-  return found == entries_.end() ? nullptr : &found->second;
+  if (found == entries_.end()) return nullptr;
+  hits_.add();
+  return &found->second;
 }
 
 const std::string* GzipCache::compressed(std::string_view content, const struct stat& st) {
   if (const std::string* cached = find(st)) return cached;
   const http::FileVersion key = http::FileVersion::of(st);
   std::optional<std::string> gzipped = http::gzip_compress(content);
-  ++compressions_;
+  compressions_.add();
   if (!gzipped || gzipped->size() >= content.size() || gzipped->size() > budget_) return nullptr;
   if (too_recent_to_cache(st)) {
     uncached_ = std::move(*gzipped);  // served once, compressed again next time

@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "hybrid/http/file_version.h"
+#include "hybrid/server/thread_metrics.h"
 
 namespace hybrid::server {
 
@@ -33,7 +34,9 @@ class GzipCache {
   // The same for content already in memory (a small-file cache entry of that file).
   const std::string* compressed(std::string_view content, const struct stat& st);
 
-  std::uint64_t compressions() const { return compressions_; }
+  // Copies reused, and files compressed anew (readable from any thread).
+  const OwnedCounter& hits() const { return hits_; }
+  const OwnedCounter& compressions() const { return compressions_; }
 
  private:
   const std::string* find(const struct stat& st);
@@ -43,7 +46,8 @@ class GzipCache {
   std::unordered_map<http::FileVersion, std::string, http::FileVersionHash> entries_;
   std::deque<http::FileVersion> order_;  // oldest first
   std::string uncached_;                 // the last result for a file too recently changed to cache
-  std::uint64_t compressions_ = 0;
+  OwnedCounter hits_;
+  OwnedCounter compressions_;
 };
 
 }  // namespace hybrid::server

@@ -95,9 +95,12 @@ void RequestWorker::serve(Connection& connection) {
     connection.frame_error = http::Status::kBadRequest;
   }
   current_ = &connection;
+  metrics_.jobs_started.add();
+  metrics_.queue_wait.observe(monotonic_ns() - connection.read_at_ns);
   bool keep_open = true;
   Next next = Next::kContinue;
   FlushResult flushed = FlushResult::kDone;
+  std::uint32_t answered_here = 0;
   for (int answered = 1;; ++answered) {
     if (batch_.size() - batch_size_ < response_room_) {
       flushed = flush(connection);
@@ -111,6 +114,8 @@ void RequestWorker::serve(Connection& connection) {
       break;
     }
     keep_open = answer.keep_alive;
+    ++answered_here;
+    metrics_.count_response(http::code(answer.status), answered_route_);
     if (log_.enabled()) {
       log_.record(connection.peer, frame == Frame::kRequest ? &request_ : nullptr, answer.status,
                   answer.body_bytes);
@@ -125,6 +130,16 @@ void RequestWorker::serve(Connection& connection) {
   }
   if (flushed == FlushResult::kDone) flushed = flush(connection);
   current_ = nullptr;
+  // Responses still being written are the reactor's to time when their output ends.
+  connection.unfinished_responses = 0;
+  if (flushed == FlushResult::kDone) {
+    if (answered_here > 0) {
+      metrics_.request_duration.observe(monotonic_ns() - connection.read_at_ns, answered_here);
+    }
+  } else if (flushed != FlushResult::kFailed) {
+    connection.unfinished_responses = answered_here;
+  }
+  metrics_.jobs_finished.add();
 
   // One value for the reactor: what is left to write, and what then.
   AfterOutput after = AfterOutput::kKeepOpen;
@@ -151,6 +166,7 @@ RequestWorker::Answer RequestWorker::respond(Connection& connection, Frame frame
   // Until the body is known to be absent or to be skipped, the client may send bytes nobody
   // reads: a close must linger.
   client_may_send_ = true;
+  answered_route_ = 0;
   if (frame == Frame::kError) {
     // A request we could not frame leaves the stream in an unknown state: answer and close.
     return respond_error(connection.frame_error, false, false);
@@ -164,11 +180,18 @@ RequestWorker::Answer RequestWorker::respond(Connection& connection, Frame frame
     std::shared_ptr<ResponseExchange> exchange = std::move(connection.exchange);
     connection.consume_request();
     client_may_send_ = false;
+    answered_route_ = exchange->request().route;
     if (exchange->answer() != ResponseExchange::Answer::kResponse) {
       return emit_service_error(connection, 500, false, head_only);
     }
     Response response = exchange->take_response();
     return emit_response(connection, response, exchange->request());
+  }
+  if (!settings_.status_path.empty()) {
+    http::TargetParts parts;
+    if (http::split_target(request.target, parts) && parts.path == settings_.status_path) {
+      return respond_status(connection, keep_alive, head_only);
+    }
   }
   if (!service_.empty()) {
     const http::Status verdict = http::check_request(request);
@@ -652,6 +675,33 @@ RequestWorker::Answer RequestWorker::respond_error(http::Status status, bool kee
   return {keep_alive, status, head_only ? 0 : body_length};
 }
 
+RequestWorker::Answer RequestWorker::respond_status(Connection& connection, bool keep_alive,
+                                                    bool head_only) {
+  const http::Request& request = request_;
+  connection.consume_request();
+  // Answered without reading a body: one that was sent closes the connection.
+  keep_alive = keep_alive && !http::has_body(request);
+  client_may_send_ = !keep_alive;
+  const http::Status verdict = http::check_request(request);
+  if (verdict != http::Status::kOk && verdict != http::Status::kMethodNotAllowed) {
+    return respond_error(verdict, false, head_only);
+  }
+  const std::string_view peer = connection.peer;
+  const bool allowed =
+      std::any_of(settings_.status_allow.begin(), settings_.status_allow.end(),
+                  [peer](const AddressRange& range) { return range.contains(peer); });
+  if (!allowed) return respond_error(http::Status::kForbidden, keep_alive, head_only);
+  if (request.method != http::Method::kGet && request.method != http::Method::kHead) {
+    return respond_error(http::Status::kMethodNotAllowed, keep_alive, head_only);
+  }
+  Response response;
+  response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  response.header("Cache-Control", "no-store");
+  response.body = prometheus_text(settings_.stats());
+  const ExchangeRequest exchange{head_only, keep_alive, request.version_minor, {}, {}};
+  return emit_response(connection, response, exchange);
+}
+
 // ---- a service's routes and handlers ----
 
 namespace {
@@ -676,6 +726,7 @@ std::optional<RequestWorker::Answer> RequestWorker::respond_routed(Connection& c
   if (match.result == http::RouteResult::kNotFound) return std::nullopt;  // the root's
   if (match.result == http::RouteResult::kFound) {
     const Route& route = service_.route(match.route);
+    answered_route_ = 1 + match.route;
     if (route.mount.fd < 0) {
       return respond_handler(connection, route, parts.path, parts.query, keep_alive, head_only);
     }
@@ -714,7 +765,7 @@ RequestWorker::Answer RequestWorker::respond_handler(Connection& connection, con
     // No handler thread in time (ServerOptions::max_queue_wait) or no room in its queue: say so
     // now rather than answer late. A body it sent is not read: the connection closes.
     connection.overloaded = false;
-    overloaded_.store(overloaded_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    overloaded_.add();
     connection.consume_request();
     connection.drop_collection();
     keep_alive = keep_alive && framing.kind == http::BodyKind::kNone;
@@ -773,7 +824,7 @@ RequestWorker::Answer RequestWorker::respond_handler(Connection& connection, con
     }
   }
   client_may_send_ = body_unread;
-  handled_.store(handled_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  handled_.add();
 
   // The request as the handler sees it: views into the input, the collection and this worker.
   fields_.clear();
@@ -803,6 +854,7 @@ RequestWorker::Answer RequestWorker::respond_handler(Connection& connection, con
   if (hooks.after) {
     exchange_request.method.assign(request.method_token);
     exchange_request.path = decoded_path_;
+    exchange_request.route = answered_route_;
   }
   if (hooks.before) {
     std::optional<Response> early;
@@ -985,7 +1037,7 @@ bool RequestWorker::send_now(std::string& bytes, std::chrono::steady_clock::time
   if (!bytes.empty()) connection.stash_output(bytes.data(), bytes.size());
   bytes.clear();
   while (connection.has_pending_output()) {
-    switch (connection.flush_output()) {
+    switch (connection.flush_output(metrics_.bytes_sent)) {
       case FlushResult::kFailed:
         return false;
       case FlushResult::kBlocked:
@@ -1006,6 +1058,7 @@ FlushResult RequestWorker::flush(Connection& connection) {
     ssize_t sent =
         ::send(connection.fd, batch_.data() + sent_total, batch_size_ - sent_total, flags);
     if (sent > 0) {
+      metrics_.bytes_sent.add(static_cast<std::uint64_t>(sent));
       sent_total += static_cast<std::size_t>(sent);
     } else if (sent < 0 && errno == EINTR) {
       continue;
@@ -1023,8 +1076,35 @@ FlushResult RequestWorker::flush(Connection& connection) {
   batch_size_ = 0;
   // The batch is this turn's first bytes: a turn ends at the same stream offset whatever the
   // head's length, as the reactor's later turns do.
-  return connection.flush_output(kWriteTurnBytes -
-                                 std::min<std::uint64_t>(sent_total, kWriteTurnBytes));
+  return connection.flush_output(
+      metrics_.bytes_sent, kWriteTurnBytes - std::min<std::uint64_t>(sent_total, kWriteTurnBytes));
+}
+
+void RequestWorker::add_to(ServerStats& stats, PoolStats& pool) const {
+  const ThreadMetrics& m = metrics_;
+  for (std::size_t i = 0; i < stats.responses_by_class.size(); ++i) {
+    stats.responses_by_class[i] += m.responses_by_class[i].read();
+  }
+  for (std::size_t i = 0; i < m.route_count && i < stats.requests_by_route.size(); ++i) {
+    stats.requests_by_route[i].requests += m.routes[i].read();
+  }
+  stats.bytes_sent += m.bytes_sent.read();
+  m.request_duration.add_to(stats.request_duration);
+  stats.handler_requests += handled_.read();
+  stats.overloaded += overloaded_.read();
+  if (file_cache_) {
+    stats.file_cache_hits += file_cache_->hits().read();
+    stats.file_cache_misses += file_cache_->misses().read();
+  }
+  if (gzip_) {
+    stats.gzip_cache_hits += gzip_->hits().read();
+    stats.gzip_cache_misses += gzip_->compressions().read();
+  }
+  const std::uint64_t finished = m.jobs_finished.read();
+  const std::uint64_t started = m.jobs_started.read();
+  pool.workers += 1;
+  pool.busy += started > finished ? 1 : 0;
+  m.queue_wait.add_to(pool.queue_wait);
 }
 
 }  // namespace hybrid::server

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@
 #include "hybrid/http/request_parser.h"
 #include "hybrid/http/response_head.h"
 #include "hybrid/server/access_log.h"
+#include "hybrid/server/address_range.h"
 #include "hybrid/server/body_buffers.h"
 #include "hybrid/server/connection.h"
 #include "hybrid/server/document_root.h"
@@ -23,8 +25,10 @@
 #include "hybrid/server/gzip_cache.h"
 #include "hybrid/server/handler.h"
 #include "hybrid/server/response_exchange.h"
+#include "hybrid/server/server_stats.h"
 #include "hybrid/server/service.h"
 #include "hybrid/server/small_file_cache.h"
+#include "hybrid/server/thread_metrics.h"
 #include "hybrid/server/virtual_hosts.h"
 
 namespace hybrid::server {
@@ -51,6 +55,11 @@ struct ResponseSettings {
   const VirtualHosts* virtual_hosts = nullptr;  // null: one root for every host
   FileChangeMonitor* file_monitor = nullptr;    // null: cache hits are validated by stat
   BodyBuffers* body_buffers = nullptr;          // null: every large body is a fresh allocation
+  // The metrics endpoint: its exact path (empty: none), the peers it answers (others get 403),
+  // and the numbers it reports (summed from every thread's counters when asked).
+  std::string status_path;
+  std::vector<AddressRange> status_allow;
+  std::function<ServerStats()> stats;
 };
 
 // Which pool a worker belongs to: the fast lane (static files, non-blocking handlers) passes a
@@ -74,9 +83,10 @@ class RequestWorker final : public InlineSink {
   // The worker is about to sleep: nothing buffered for the log may wait for the next request.
   void on_idle() { log_.flush(); }
 
-  // Counters of this worker (one writer; read from any thread).
-  std::uint64_t handler_requests() const { return handled_.load(std::memory_order_relaxed); }
-  std::uint64_t overloaded() const { return overloaded_.load(std::memory_order_relaxed); }
+  // This worker's counters (it writes them; any thread may read them).
+  ThreadMetrics& metrics() { return metrics_; }
+  // Adds them into `stats`, and this worker into `pool`.
+  void add_to(ServerStats& stats, PoolStats& pool) const;
 
   // InlineSink: a handler on this worker waits for its stream to reach the client.
   bool send_now(std::string& bytes, std::chrono::steady_clock::time_point deadline) override;
@@ -139,6 +149,8 @@ class RequestWorker final : public InlineSink {
                         std::size_t head_length);
   std::size_t emit_memory_body(Connection& connection, const FileResponse& file);
   Answer emit_read_body(int fd, const FileResponse& file, char* start, std::size_t head_length);
+  // The metrics endpoint (settings_.status_path), in the Prometheus text format.
+  Answer respond_status(Connection& connection, bool keep_alive, bool head_only);
   Answer respond_error(http::Status status, bool keep_alive, bool head_only,
                        std::span<const http::Header> headers = {});
   // A handler's response (or a service error) for the current request.
@@ -183,8 +195,12 @@ class RequestWorker final : public InlineSink {
   std::vector<Field> fields_;  // the handler Request's headers and parameters, reused
   std::vector<Field> params_;
   std::string decoded_path_;
-  std::atomic<std::uint64_t> handled_{0};
-  std::atomic<std::uint64_t> overloaded_{0};
+  // The metrics slot of the route answering the current request: 0 for the document root (and
+  // what the routing table answers itself), 1 + route id for a route or mount.
+  std::size_t answered_route_ = 0;
+  ThreadMetrics metrics_;
+  OwnedCounter handled_;
+  OwnedCounter overloaded_;
 };
 
 }  // namespace hybrid::server

@@ -55,6 +55,7 @@ struct ExchangeRequest {
   int version_minor = 1;   // HTTP/1.0 clients get no chunked coding: the stream ends at close
   std::string method;      // for the after hook (copies: they outlive the request)
   std::string path;
+  std::size_t route = 0;  // the route's metrics slot (RequestWorker counts by route)
 };
 
 class ResponseExchange : public std::enable_shared_from_this<ResponseExchange> {

@@ -1,5 +1,5 @@
 // hybrid's embedding API: an HTTP/1.1 server for a service's handlers and static files.
-// Public, stable API (installed), with handler.h.
+// Public, stable API (installed), with handler.h and server_stats.h.
 //
 //   hybrid::server::ServerOptions options;
 //   options.root = "./html";                   // static files for whatever no route matches
@@ -28,8 +28,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "hybrid/server/handler.h"
+#include "hybrid/server/server_stats.h"
 
 namespace hybrid::server {
 
@@ -72,6 +74,12 @@ struct ServerOptions {
   // Combined-format access log: empty for none, "-" for standard output, else a file appended to.
   std::filesystem::path access_log;
 
+  // The metrics endpoint: GET of exactly this path (e.g. "/metrics") answers stats() in the
+  // Prometheus text format, ahead of routes and files. Empty: none. Peers outside
+  // `status_allow` (CIDR networks; empty: loopback only, 127.0.0.0/8 and ::1) get 403.
+  std::string status_path;
+  std::vector<std::string> status_allow;
+
   std::string cache_control;    // Cache-Control on 200/206/304, e.g. "max-age=3600"
   bool serve_dotfiles = false;  // else paths with a ".name" segment are 404 (not .well-known)
   bool precompressed = false;   // serve file.br / file.gz to clients that accept them
@@ -93,15 +101,6 @@ struct ServerOptions {
   // (benches/RESULTS.md). Turn it off when the server shares its cores with latency-sensitive
   // work, which these threads would then no longer make way for at once.
   bool batch_scheduling = true;
-};
-
-// Counters, readable from any thread (relaxed: a snapshot, not a transaction).
-struct ServerStats {
-  std::uint64_t connections_accepted = 0;
-  std::uint64_t connections_open = 0;
-  std::uint64_t jobs_dispatched = 0;
-  std::uint64_t handler_requests = 0;  // requests answered by a service's handlers
-  std::uint64_t overloaded = 0;        // 503s for a full handler queue or a wait past the limit
 };
 
 class ServerCore;
@@ -156,6 +155,9 @@ class Server {
   // goes on into the old file. True when there is no log file to reopen.
   bool reopen_logs();
 
+  // What the server has done so far, summed from every thread's own counters (which cost the
+  // hot path no lock and no syscall). Any thread; prometheus_text() writes it as the endpoint
+  // does, for a service that serves its metrics on a route of its own.
   ServerStats stats() const;
 
  private:

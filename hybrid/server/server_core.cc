@@ -47,6 +47,18 @@ void validate(const ServerOptions& options) {
     throw std::invalid_argument("small file limit must be <= 1 MiB");
   }
   if (options.threads > 1024) throw std::invalid_argument("threads must be <= 1024");
+  if (!options.status_path.empty() &&
+      (options.status_path.front() != '/' ||
+       options.status_path.find_first_of("?# \t\r\n") != std::string::npos)) {
+    throw std::invalid_argument("status path '" + options.status_path +
+                                "' must be a path starting with '/', without query");
+  }
+  for (const std::string& network : options.status_allow) {
+    if (!AddressRange::parse(network)) {
+      throw std::invalid_argument("status allow '" + network +
+                                  "' is not an IPv4 or IPv6 address or CIDR network");
+    }
+  }
 }
 
 constexpr std::size_t kMaxErrorPage = 64 * 1024;
@@ -106,6 +118,15 @@ ServerCore::ServerCore(ServerOptions options)
   settings_.serve_dotfiles = options_.serve_dotfiles;
   settings_.precompressed = options_.precompressed;
   settings_.body_buffers = &body_buffers_;
+  settings_.status_path = options_.status_path;
+  for (const std::string& network : options_.status_allow) {
+    settings_.status_allow.push_back(*AddressRange::parse(network));
+  }
+  if (settings_.status_allow.empty()) {
+    const auto& loopback = AddressRange::loopback();
+    settings_.status_allow.assign(loopback.begin(), loopback.end());
+  }
+  settings_.stats = [this] { return stats(); };
   for (const auto& [status, path] : options_.error_pages) {
     settings_.error_pages[status] = read_error_page(status, path);
   }
@@ -195,14 +216,40 @@ bool ServerCore::reopen_access_log() {
 }
 
 ServerStats ServerCore::stats() const {
-  ServerStats stats{accepted_.load(std::memory_order_relaxed),
-                    open_.load(std::memory_order_relaxed),
-                    dispatched_.load(std::memory_order_relaxed)};
-  for (const auto* lane : {&workers_, &handler_workers_}) {
-    for (const auto& worker : *lane) {
-      stats.handler_requests += worker->handler_requests();
-      stats.overloaded += worker->overloaded();
+  ServerStats stats;
+  const ThreadMetrics& reactor = reactor_metrics_;
+  const std::uint64_t closed = reactor.closed.read();
+  stats.connections_accepted = reactor.accepted.read();
+  stats.connections_open = stats.connections_accepted - closed;
+  stats.jobs_dispatched = reactor.dispatched.read();
+  const bool by_route = metrics_ready_.load(std::memory_order_acquire);
+  if (by_route) {
+    stats.requests_by_route.push_back({"static", 0});
+    for (std::size_t id = 0; id < service_.route_count(); ++id) {
+      stats.requests_by_route.push_back({service_.route(id).label, 0});
     }
+  }
+  // What the reactor finished writing: bytes, and the durations of those responses.
+  stats.bytes_sent = reactor.bytes_sent.read();
+  reactor.request_duration.add_to(stats.request_duration);
+
+  std::uint64_t started = 0;
+  std::uint64_t handed_off = 0;
+  for (const auto& worker : workers_) {
+    worker->add_to(stats, stats.workers);
+    started += worker->metrics().jobs_started.read();
+    handed_off += worker->metrics().handed_off.read();
+  }
+  // Counted before the started jobs they are compared with, so a job that starts meanwhile
+  // cannot make the queue look negative.
+  stats.workers.queued = stats.jobs_dispatched > started ? stats.jobs_dispatched - started : 0;
+  if (by_route) {
+    std::uint64_t handler_started = 0;
+    for (const auto& worker : handler_workers_) {
+      worker->add_to(stats, stats.handler_workers);
+      handler_started += worker->metrics().jobs_started.read();
+    }
+    stats.handler_workers.queued = handed_off > handler_started ? handed_off - handler_started : 0;
   }
   return stats;
 }
@@ -262,6 +309,11 @@ class BatchSchedulingScope {
 void ServerCore::run() {
   started_ = true;
   start_handler_pool();
+  const std::size_t route_slots = 1 + service_.route_count();
+  for (const auto* lane : {&workers_, &handler_workers_}) {
+    for (const auto& worker : *lane) worker->metrics().size_routes(route_slots);
+  }
+  metrics_ready_.store(true, std::memory_order_release);
   BatchSchedulingScope scheduling(options_.batch_scheduling);
   while (true) {
     // Dekker with on_job(): either this load sees an urgent completion pushed before the store,
@@ -340,12 +392,13 @@ int ServerCore::poll_timeout_ms() const {
 
 void ServerCore::accept_all() {
   while (accepting_) {
-    if (open_.load(std::memory_order_relaxed) >= options_.max_connections) {
+    if (open_connections() >= options_.max_connections) {
       pause_accepting(-1);  // resumes when a connection closes
       return;
     }
     char peer[sizeof Connection::peer] = {};
-    const bool wants_peer = access_log_fd_ >= 0 || !service_.empty();
+    const bool wants_peer =
+        access_log_fd_ >= 0 || !service_.empty() || !options_.status_path.empty();
     int fd = listener_->accept_connection(wants_peer ? std::span<char>(peer) : std::span<char>());
     if (fd < 0) {
       switch (-fd) {
@@ -380,7 +433,7 @@ void ServerCore::pause_accepting(reactor::MonotonicMs until) {
 }
 
 void ServerCore::maybe_resume_accepting() {
-  if (accepting_ || open_.load(std::memory_order_relaxed) >= options_.max_connections) return;
+  if (accepting_ || open_connections() >= options_.max_connections) return;
   if (accept_resume_at_ >= 0 && loop_.now() < accept_resume_at_) return;
   if (loop_.add(listener_->fd(), EPOLLIN, listener_events_) == 0) {
     accepting_ = true;
@@ -398,8 +451,7 @@ Connection& ServerCore::acquire_connection(int fd) {
     connection = connections_.back().get();
   }
   connection->reset(fd);
-  accepted_.fetch_add(1, std::memory_order_relaxed);
-  open_.fetch_add(1, std::memory_order_relaxed);
+  reactor_metrics_.accepted.add();
   return *connection;
 }
 
@@ -538,11 +590,13 @@ void ServerCore::dispatch(Connection& connection) {
   // completion must wake the reactor, though no socket event will come.
   if (connection.reactor_only.peer_closed)
     connection.reactor_waits.store(true, std::memory_order_relaxed);
+  // A handler's later answer keeps the time its request was read.
+  if (!connection.exchange) connection.read_at_ns = monotonic_ns();
   if (backlog_head_ == nullptr) {
     connection.reactor_only.phase = Phase::kWithWorker;
     ++with_workers_;
     if (pool_->try_submit_batched(pool::Job{&connection})) {
-      dispatched_.fetch_add(1, std::memory_order_relaxed);
+      reactor_metrics_.dispatched.add();
       return;
     }
     --with_workers_;
@@ -561,7 +615,7 @@ void ServerCore::submit_backlog() {
       return;
     }
     ++with_workers_;
-    dispatched_.fetch_add(1, std::memory_order_relaxed);
+    reactor_metrics_.dispatched.add();
     backlog_head_ = connection->reactor_only.next_queued;
     if (backlog_head_ == nullptr) backlog_tail_ = nullptr;
   }
@@ -576,6 +630,7 @@ void ServerCore::on_job(std::size_t worker, pool::Job job) {
     connection.handed_off_at = reactor::monotonic_ms();
     // try_submit wakes a handler worker: each of these jobs may block, so there is no batch to
     // wait for. After the submit the connection is that worker's.
+    workers_[worker]->metrics().handed_off.add();
     if (handler_pool_->try_submit(pool::Job{&connection})) return;
     connection.overloaded = true;  // no room: this worker answers 503 and goes on
     workers_[worker]->serve(connection);
@@ -665,6 +720,11 @@ void ServerCore::on_completed(Connection& connection) {
 }
 
 void ServerCore::output_finished(Connection& connection) {
+  if (connection.unfinished_responses > 0) {
+    reactor_metrics_.request_duration.observe(monotonic_ns() - connection.read_at_ns,
+                                              connection.unfinished_responses);
+    connection.unfinished_responses = 0;
+  }
   if (connection.completion.after == AfterOutput::kKeepOpen) {
     after_response(connection);
   } else {
@@ -693,7 +753,7 @@ void ServerCore::after_response(Connection& connection) {
 }
 
 void ServerCore::continue_writing(Connection& connection) {
-  switch (connection.flush_output(kWriteTurnBytes)) {
+  switch (connection.flush_output(reactor_metrics_.bytes_sent, kWriteTurnBytes)) {
     case FlushResult::kBlocked:
       send_timeouts_.arm(connection.timeout, loop_.now());  // counts from the last progress
       return;
@@ -852,7 +912,7 @@ void ServerCore::close_connection(Connection& connection) {
   ::close(connection.fd);
   connection.reset(-1);
   closed_this_batch_.push_back(&connection);
-  open_.fetch_sub(1, std::memory_order_relaxed);
+  reactor_metrics_.closed.add();
 }
 
 void ServerCore::close_after_response(Connection& connection) {
@@ -949,7 +1009,7 @@ void ServerCore::check_root() {
 }
 
 bool ServerCore::drained() const {
-  return open_.load(std::memory_order_relaxed) == 0;
+  return open_connections() == 0;
 }
 
 }  // namespace hybrid::server

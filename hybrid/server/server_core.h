@@ -106,6 +106,9 @@ class ServerCore final : public reactor::EventHandler, public ExchangeListener {
   void begin_drain();
   void check_root();
   bool drained() const;
+  std::uint64_t open_connections() const {
+    return reactor_metrics_.accepted.read() - reactor_metrics_.closed.read();
+  }
 
   // Workers: runs one job and hands the connection back (or on to the handler pool).
   void on_job(std::size_t worker, pool::Job job);
@@ -194,9 +197,10 @@ class ServerCore final : public reactor::EventHandler, public ExchangeListener {
   bool accepting_ = true;
   reactor::MonotonicMs accept_resume_at_ = -1;
 
-  std::atomic<std::uint64_t> accepted_{0};
-  std::atomic<std::uint64_t> open_{0};
-  std::atomic<std::uint64_t> dispatched_{0};
+  // The reactor's own counters: connections, dispatches, and the output it finishes.
+  ThreadMetrics reactor_metrics_;
+  // Set once run() has sized every thread's per-route counters: stats() reads them only then.
+  std::atomic<bool> metrics_ready_{false};
   std::size_t with_workers_ = 0;
 };
 

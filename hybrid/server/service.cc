@@ -19,7 +19,7 @@ void Service::add_route(std::string_view pattern, Handler handler, RouteOptions 
   if (!handler) throw std::invalid_argument("route '" + std::string(pattern) + "': no handler");
   const std::size_t id = router_.add(pattern);
   if (id != routes_.size()) throw std::logic_error("route ids out of step");
-  routes_.push_back({std::move(handler), {}, options, RootDir{}, 0});
+  routes_.push_back({std::move(handler), {}, options, RootDir{}, 0, std::string(pattern)});
   has_blocking_ |= options.blocking;
 }
 
@@ -27,7 +27,7 @@ void Service::add_route(std::string_view pattern, SimpleHandler handler, RouteOp
   if (!handler) throw std::invalid_argument("route '" + std::string(pattern) + "': no handler");
   const std::size_t id = router_.add(pattern);
   if (id != routes_.size()) throw std::logic_error("route ids out of step");
-  routes_.push_back({{}, std::move(handler), options, RootDir{}, 0});
+  routes_.push_back({{}, std::move(handler), options, RootDir{}, 0, std::string(pattern)});
   has_blocking_ |= options.blocking;
 }
 
@@ -54,7 +54,7 @@ void Service::add_mount(std::string_view prefix, const std::filesystem::path& di
   if (id != routes_.size()) throw std::logic_error("route ids out of step");
   routes_.push_back({Handler{}, SimpleHandler{},
                      RouteOptions{.blocking = false, .read_body = false},
-                     RootDir{fd, new_root_id()}, prefix.size()});
+                     RootDir{fd, new_root_id()}, prefix.size(), std::string(prefix) + "/"});
 }
 
 }  // namespace hybrid::server

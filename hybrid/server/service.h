@@ -29,6 +29,7 @@ struct Route {
   RouteOptions options;
   RootDir mount;                  // a mount: its directory (owned by Service); fd -1 otherwise
   std::size_t prefix_length = 0;  // a mount: target bytes before the path inside the directory
+  std::string label;              // for metrics: the pattern as registered, or the mount prefix
 };
 
 class Service {
@@ -49,6 +50,7 @@ class Service {
   bool has_blocking_routes() const { return has_blocking_; }
   const http::Router& router() const { return router_; }
   const Route& route(std::size_t id) const { return routes_[id]; }
+  std::size_t route_count() const { return routes_.size(); }
 
   ServiceHooks hooks;
 

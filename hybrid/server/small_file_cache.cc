@@ -47,6 +47,13 @@ std::string SmallFileCache::key_of(std::uint64_t root_id, std::string_view path,
 
 CachedFile* SmallFileCache::find(RootDir root, std::string_view path, bool trailing_slash,
                                  struct stat& st) {
+  CachedFile* entry = lookup(root, path, trailing_slash, st);
+  (entry != nullptr ? hits_ : misses_).add();
+  return entry;
+}
+
+CachedFile* SmallFileCache::lookup(RootDir root, std::string_view path, bool trailing_slash,
+                                   struct stat& st) {
   if (entries_.empty()) return nullptr;
   key_.clear();
   key_.append(reinterpret_cast<const char*>(&root.id), sizeof root.id);

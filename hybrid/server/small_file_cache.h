@@ -18,6 +18,7 @@
 
 #include "hybrid/server/document_root.h"
 #include "hybrid/server/file_change_monitor.h"
+#include "hybrid/server/thread_metrics.h"
 
 namespace hybrid::server {
 
@@ -57,7 +58,12 @@ class SmallFileCache {
   // Stores a snapshot; returns it (null when it does not fit the budget).
   CachedFile* insert(RootDir root, std::string_view path, bool trailing_slash, CachedFile file);
 
+  // Lookups that found a fresh entry, and those that did not (readable from any thread).
+  const OwnedCounter& hits() const { return hits_; }
+  const OwnedCounter& misses() const { return misses_; }
+
  private:
+  CachedFile* lookup(RootDir root, std::string_view path, bool trailing_slash, struct stat& st);
   static std::string key_of(std::uint64_t root_id, std::string_view path, bool trailing_slash);
   void start_watching(int root_fd, CachedFile& entry);
 
@@ -67,6 +73,8 @@ class SmallFileCache {
   std::unordered_map<std::string, CachedFile> entries_;
   std::deque<std::string> order_;  // oldest first
   std::string key_;                // reused for lookups, so a hit does not allocate
+  OwnedCounter hits_;
+  OwnedCounter misses_;
 };
 
 }  // namespace hybrid::server

@@ -103,6 +103,7 @@ class ConnectionTest : public ::testing::Test {
   http::ParseLimits limits_;
   http::Request request_;
   int peer_ = -1;
+  OwnedCounter sent_;  // what flush_output() wrote
 };
 
 // ---- framing ----
@@ -356,13 +357,14 @@ TEST_F(ConnectionTest, FlushSendsBytesThenTheFileRange) {
   set_file(path, 10, content.size() - 10);
   const int file_fd = connection_.file_fd.get();
 
-  ASSERT_EQ(connection_.flush_output(), FlushResult::kDone);
+  ASSERT_EQ(connection_.flush_output(sent_), FlushResult::kDone);
   EXPECT_FALSE(connection_.has_pending_output());
   EXPECT_EQ(connection_.file_fd.get(), -1);
   EXPECT_EQ(connection_.file_remaining, 0u);
   EXPECT_TRUE(connection_.output.empty());
   EXPECT_EQ(::fcntl(file_fd, F_GETFD), -1) << "the file was not closed";
   EXPECT_EQ(drain_peer(), head + content.substr(10));
+  EXPECT_EQ(sent_.read(), head.size() + content.size() - 10) << "bytes counted as sent";
 }
 
 TEST_F(ConnectionTest, FlushStopsAtTheTurnBudgetAndResumesWhereItStopped) {
@@ -375,15 +377,15 @@ TEST_F(ConnectionTest, FlushStopsAtTheTurnBudgetAndResumesWhereItStopped) {
   set_file(path, 0, content.size());
 
   // The budget counts every byte: the head goes out whole and the file gets what is left.
-  ASSERT_EQ(connection_.flush_output(1000), FlushResult::kYielded);
+  ASSERT_EQ(connection_.flush_output(sent_, 1000), FlushResult::kYielded);
   const std::size_t first_file_bytes = 1000 - head.size();
   EXPECT_EQ(connection_.file_remaining, 3000u - first_file_bytes);
   EXPECT_TRUE(connection_.has_pending_output());
   EXPECT_EQ(drain_peer(), head + content.substr(0, first_file_bytes));
-  ASSERT_EQ(connection_.flush_output(1500), FlushResult::kYielded);
+  ASSERT_EQ(connection_.flush_output(sent_, 1500), FlushResult::kYielded);
   EXPECT_EQ(drain_peer(), content.substr(first_file_bytes, 1500));
   const std::size_t left = 3000 - first_file_bytes - 1500;
-  ASSERT_EQ(connection_.flush_output(left + 1), FlushResult::kDone);  // done, not yielded
+  ASSERT_EQ(connection_.flush_output(sent_, left + 1), FlushResult::kDone);  // done, not yielded
   EXPECT_EQ(drain_peer(), content.substr(first_file_bytes + 1500));
   EXPECT_FALSE(connection_.has_pending_output());
 }
@@ -396,18 +398,18 @@ TEST_F(ConnectionTest, FlushSendsAHeadLargerThanTheBudgetWholeAndYieldsBeforeThe
   connection_.stash_output(head.data(), head.size());
   set_file(path, 0, content.size());
 
-  ASSERT_EQ(connection_.flush_output(10), FlushResult::kYielded);
+  ASSERT_EQ(connection_.flush_output(sent_, 10), FlushResult::kYielded);
   EXPECT_EQ(drain_peer(), head);
   EXPECT_EQ(connection_.file_remaining, 100u);
-  ASSERT_EQ(connection_.flush_output(10), FlushResult::kYielded);
+  ASSERT_EQ(connection_.flush_output(sent_, 10), FlushResult::kYielded);
   EXPECT_EQ(drain_peer(), content.substr(0, 10));
-  ASSERT_EQ(connection_.flush_output(), FlushResult::kDone);
+  ASSERT_EQ(connection_.flush_output(sent_), FlushResult::kDone);
   EXPECT_EQ(drain_peer(), content.substr(10));
 }
 
 TEST_F(ConnectionTest, FlushWithNothingPendingIsDone) {
   connect_pair();
-  EXPECT_EQ(connection_.flush_output(), FlushResult::kDone);
+  EXPECT_EQ(connection_.flush_output(sent_), FlushResult::kDone);
   EXPECT_EQ(drain_peer(), "");
 }
 
@@ -425,7 +427,7 @@ TEST_F(ConnectionTest, FlushBlocksWhenThePeerDoesNotReadAndResumes) {
   connection_.stash_output(bytes.data(), bytes.size());
   set_file(path, 0, content.size());
 
-  ASSERT_EQ(connection_.flush_output(), FlushResult::kBlocked);
+  ASSERT_EQ(connection_.flush_output(sent_), FlushResult::kBlocked);
   EXPECT_TRUE(connection_.has_pending_output());
   EXPECT_EQ(connection_.file_remaining, content.size());  // still on the bytes
 
@@ -436,7 +438,7 @@ TEST_F(ConnectionTest, FlushBlocksWhenThePeerDoesNotReadAndResumes) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (result == FlushResult::kBlocked && std::chrono::steady_clock::now() < deadline) {
     received += drain_peer();
-    result = connection_.flush_output();
+    result = connection_.flush_output(sent_);
     if (result == FlushResult::kBlocked && connection_.output.empty() &&
         connection_.file_remaining < content.size() && connection_.file_remaining > 0) {
       saw_file_blocked = true;
@@ -457,7 +459,7 @@ TEST_F(ConnectionTest, FlushFailsWhenTheFileShrank) {
   const std::string content(100, 'z');
   const auto path = root_.write("short.txt", content);
   set_file(path, 0, 200);  // the length announced was 200
-  EXPECT_EQ(connection_.flush_output(), FlushResult::kFailed);
+  EXPECT_EQ(connection_.flush_output(sent_), FlushResult::kFailed);
   EXPECT_EQ(drain_peer(), content);  // what existed was sent; the caller then closes
 }
 
@@ -466,7 +468,7 @@ TEST_F(ConnectionTest, FlushFailsWhenThePeerIsGone) {
   ::close(peer_);
   peer_ = -1;
   connection_.stash_output("hello", 5);
-  EXPECT_EQ(connection_.flush_output(), FlushResult::kFailed);
+  EXPECT_EQ(connection_.flush_output(sent_), FlushResult::kFailed);
 }
 
 TEST_F(ConnectionTest, FlushOfAFileToAGonePeerFailsWithoutSigpipe) {
@@ -475,7 +477,7 @@ TEST_F(ConnectionTest, FlushOfAFileToAGonePeerFailsWithoutSigpipe) {
   peer_ = -1;
   const auto path = root_.write("file.txt", std::string(1000, 'q'));
   set_file(path, 0, 1000);
-  EXPECT_EQ(connection_.flush_output(), FlushResult::kFailed);  // and the process is alive
+  EXPECT_EQ(connection_.flush_output(sent_), FlushResult::kFailed);  // and the process is alive
 }
 
 }  // namespace

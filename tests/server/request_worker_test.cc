@@ -147,7 +147,7 @@ class RequestWorkerTest : public ::testing::Test {
              completion.outcome == Outcome::kWriteMore) {
         if (std::chrono::steady_clock::now() > deadline) break;
         received += drain_peer();
-        switch (connection_.flush_output()) {
+        switch (connection_.flush_output(reactor_sent_)) {
           case FlushResult::kDone:
             completion.outcome = Outcome::kDone;
             break;
@@ -181,6 +181,7 @@ class RequestWorkerTest : public ::testing::Test {
   ResponseSettings settings_;
   Service service_;  // no routes: the whole site is the root
   std::optional<RequestWorker> worker_;
+  OwnedCounter reactor_sent_;  // what this test, standing in for the reactor, wrote
 
   void use_root() { root_.publish(DocumentRoot::open(root_dir_.path())); }
 };

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "hybrid/server/server.h"
+#include "tests/support/running_server.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_client.h"
 
@@ -33,30 +34,7 @@ ServerOptions options_for(const test::TempDir& root) {
   return options;
 }
 
-// Runs a configured Server on a thread of its own; stops and joins it (bounded) at the end.
-class Running {
- public:
-  explicit Running(Server& server) : server_(server) {
-    thread_ = std::thread([this] {
-      server_.run();
-      finished_.set_value();
-    });
-  }
-  ~Running() {
-    server_.stop();
-    if (finished_.get_future().wait_for(20s) == std::future_status::ready) {
-      thread_.join();
-    } else {
-      ADD_FAILURE() << "run() did not return";
-      thread_.detach();
-    }
-  }
-
- private:
-  Server& server_;
-  std::promise<void> finished_;
-  std::thread thread_;
-};
+using test::Running;
 
 std::optional<test::Response> get(std::uint16_t port, std::string_view target,
                                   std::string_view method = "GET", std::string_view headers = "") {

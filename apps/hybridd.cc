@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "hybrid/server/diagnostic_log.h"
 #include "hybrid/server/server.h"
 #include "hybrid/version.h"
 
@@ -106,6 +107,12 @@ int main(int argc, char** argv) {
   app.add_option("--status-allow", options.status_allow,
                  "CIDR network whose peers may read --status-path (repeatable; default: "
                  "loopback only; others get 403)");
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level,
+                 "Diagnostics on stderr: error, warn, info (start, stop, log reopening; never a "
+                 "line per request) or debug (adds timeouts and malformed requests)")
+      ->check(CLI::IsMember({"error", "warn", "info", "debug"}))
+      ->capture_default_str();
   app.add_option("--max-body-bytes", options.max_body_bytes,
                  "Largest request body in bytes (bodies are read and discarded; larger: 413)")
       ->capture_default_str();
@@ -148,6 +155,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   options.threads = threads;
+  options.log_level = *hybrid::server::parse_log_level(log_level);
   if (gzip) options.gzip_cache_bytes = gzip_cache_mib << 20;
   options.file_cache_bytes = file_cache_mib << 20;
   for (const std::string& page : error_pages) {
@@ -185,9 +193,7 @@ int main(int argc, char** argv) {
     std::thread signal_waiter([&server, handled_signals] {
       int signal = 0;
       while (sigwait(&handled_signals, &signal) == 0 && signal == SIGHUP) {
-        if (!server.reopen_logs()) {
-          std::fprintf(stderr, "hybridd: cannot reopen the access log: %s\n", std::strerror(errno));
-        }
+        server.reopen_logs();  // the server's diagnostic log says how it went
       }
       server.stop();
     });

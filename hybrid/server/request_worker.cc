@@ -168,6 +168,11 @@ RequestWorker::Answer RequestWorker::respond(Connection& connection, Frame frame
   client_may_send_ = true;
   answered_route_ = 0;
   if (frame == Frame::kError) {
+    if (settings_.diagnostics != nullptr) {
+      settings_.diagnostics->write(LogLevel::kDebug, "answering %d to %s: a malformed request",
+                                   http::code(connection.frame_error),
+                                   connection.peer[0] != '\0' ? connection.peer : "-");
+    }
     // A request we could not frame leaves the stream in an unknown state: answer and close.
     return respond_error(connection.frame_error, false, false);
   }
@@ -704,16 +709,14 @@ RequestWorker::Answer RequestWorker::respond_status(Connection& connection, bool
 
 // ---- a service's routes and handlers ----
 
-namespace {
-
-// Once per exception, on stderr; the client only gets a 500 that says nothing of it.
-void log_handler_exception(std::string_view method, std::string_view path, const char* what) {
-  std::fprintf(stderr, "hybrid: the handler for %.*s %.*s threw: %s\n",
-               static_cast<int>(method.size()), method.data(), static_cast<int>(path.size()),
-               path.data(), what);
+void RequestWorker::log_handler_exception(std::string_view method, std::string_view path,
+                                          const char* what) const {
+  // Once per exception; the client only gets a 500 that says nothing of it.
+  if (settings_.diagnostics == nullptr) return;
+  settings_.diagnostics->write(LogLevel::kError, "the handler for %.*s %.*s threw: %s",
+                               static_cast<int>(method.size()), method.data(),
+                               static_cast<int>(path.size()), path.data(), what);
 }
-
-}  // namespace
 
 std::optional<RequestWorker::Answer> RequestWorker::respond_routed(Connection& connection,
                                                                    bool keep_alive,

@@ -20,6 +20,7 @@
 #include "hybrid/server/address_range.h"
 #include "hybrid/server/body_buffers.h"
 #include "hybrid/server/connection.h"
+#include "hybrid/server/diagnostic_log.h"
 #include "hybrid/server/document_root.h"
 #include "hybrid/server/file_responder.h"
 #include "hybrid/server/gzip_cache.h"
@@ -60,6 +61,7 @@ struct ResponseSettings {
   std::string status_path;
   std::vector<AddressRange> status_allow;
   std::function<ServerStats()> stats;
+  const DiagnosticLog* diagnostics = nullptr;  // null: say nothing
 };
 
 // Which pool a worker belongs to: the fast lane (static files, non-blocking handlers) passes a
@@ -149,6 +151,8 @@ class RequestWorker final : public InlineSink {
                         std::size_t head_length);
   std::size_t emit_memory_body(Connection& connection, const FileResponse& file);
   Answer emit_read_body(int fd, const FileResponse& file, char* start, std::size_t head_length);
+  void log_handler_exception(std::string_view method, std::string_view path,
+                             const char* what) const;
   // The metrics endpoint (settings_.status_path), in the Prometheus text format.
   Answer respond_status(Connection& connection, bool keep_alive, bool head_only);
   Answer respond_error(http::Status status, bool keep_alive, bool head_only,

@@ -35,6 +35,11 @@
 
 namespace hybrid::server {
 
+// How much the server says on stderr (see diagnostic_log.h): each level includes those above it.
+// info: start, drain and stop, log reopening, accepting paused; debug adds one line per
+// connection that timed out or sent a request that could not be framed.
+enum class LogLevel : unsigned char { kError, kWarn, kInfo, kDebug };
+
 struct ServerOptions {
   std::string bind_address = "0.0.0.0";  // numeric IPv4 or IPv6 literal
   std::uint16_t port = 8080;             // 0: an ephemeral port (see Server::port())
@@ -79,6 +84,8 @@ struct ServerOptions {
   // `status_allow` (CIDR networks; empty: loopback only, 127.0.0.0/8 and ::1) get 403.
   std::string status_path;
   std::vector<std::string> status_allow;
+
+  LogLevel log_level = LogLevel::kWarn;  // the diagnostic log on stderr
 
   std::string cache_control;    // Cache-Control on 200/206/304, e.g. "max-age=3600"
   bool serve_dotfiles = false;  // else paths with a ".name" segment are 404 (not .well-known)

@@ -96,6 +96,7 @@ void Connection::on_events(std::uint32_t events) {
 
 ServerCore::ServerCore(ServerOptions options)
     : options_(std::move(options)),
+      diagnostics_(options_.log_level),
       input_capacity_(0),
       keepalive_timeouts_(options_.keepalive_timeout.count()),
       header_timeouts_(options_.header_timeout.count()),
@@ -127,6 +128,7 @@ ServerCore::ServerCore(ServerOptions options)
     settings_.status_allow.assign(loopback.begin(), loopback.end());
   }
   settings_.stats = [this] { return stats(); };
+  settings_.diagnostics = &diagnostics_;
   for (const auto& [status, path] : options_.error_pages) {
     settings_.error_pages[status] = read_error_page(status, path);
   }
@@ -204,13 +206,26 @@ bool ServerCore::reopen_access_log() {
   if (access_log_fd_ < 0 || options_.access_log == "-") return true;
   const int fresh =
       ::open(options_.access_log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-  if (fresh < 0) return false;
+  if (fresh < 0) {
+    const int error = errno;
+    diagnostics_.write(LogLevel::kWarn, "cannot reopen the access log '%s': %s",
+                       options_.access_log.c_str(), std::strerror(error));
+    errno = error;
+    return false;
+  }
   // The new file takes the log's descriptor number, which every worker keeps: their next write
   // goes to it, and a write already under way finishes on the old file. No worker is told,
   // nothing is locked, no line is lost or split between the files.
   const bool replaced = ::dup3(fresh, access_log_fd_, O_CLOEXEC) >= 0;
   const int error = errno;
   ::close(fresh);
+  if (replaced) {
+    diagnostics_.write(LogLevel::kInfo, "reopened the access log '%s'",
+                       options_.access_log.c_str());
+  } else {
+    diagnostics_.write(LogLevel::kWarn, "cannot reopen the access log '%s': %s",
+                       options_.access_log.c_str(), std::strerror(error));
+  }
   errno = error;
   return replaced;
 }
@@ -314,6 +329,9 @@ void ServerCore::run() {
     for (const auto& worker : *lane) worker->metrics().size_routes(route_slots);
   }
   metrics_ready_.store(true, std::memory_order_release);
+  diagnostics_.write(LogLevel::kInfo, "serving on port %u with %zu workers and %zu handler threads",
+                     static_cast<unsigned>(listener_->port()), pool_->size(),
+                     handler_pool_ ? handler_pool_->size() : std::size_t{0});
   BatchSchedulingScope scheduling(options_.batch_scheduling);
   while (true) {
     // Dekker with on_job(): either this load sees an urgent completion pushed before the store,
@@ -353,6 +371,12 @@ void ServerCore::run() {
       if (loop_.now() >= drain_deadline_) {
         // Past the drain time: whatever the reactor holds is closed; connections with a worker
         // come back soon (worker jobs are bounded) and are closed on arrival.
+        if (!drain_overdue_) {
+          diagnostics_.write(LogLevel::kWarn,
+                             "drain timeout: closing %llu connections still in progress",
+                             static_cast<unsigned long long>(open_connections()));
+          drain_overdue_ = true;
+        }
         for (auto& connection : connections_) {
           Phase phase = connection->reactor_only.phase;
           if (phase == Phase::kReading || phase == Phase::kWriting || phase == Phase::kQueued ||
@@ -369,6 +393,7 @@ void ServerCore::run() {
   }
   pool_->stop();
   if (handler_pool_) handler_pool_->stop();
+  diagnostics_.write(LogLevel::kInfo, "stopped");
 }
 
 int ServerCore::poll_timeout_ms() const {
@@ -393,12 +418,19 @@ int ServerCore::poll_timeout_ms() const {
 void ServerCore::accept_all() {
   while (accepting_) {
     if (open_connections() >= options_.max_connections) {
+      if (loop_.now() >= quiet_pause_until_) {
+        diagnostics_.write(LogLevel::kInfo,
+                           "%zu connections open (--max-connections): "
+                           "accepting paused until one closes",
+                           options_.max_connections);
+        quiet_pause_until_ = loop_.now() + 1000;
+      }
       pause_accepting(-1);  // resumes when a connection closes
       return;
     }
     char peer[sizeof Connection::peer] = {};
-    const bool wants_peer =
-        access_log_fd_ >= 0 || !service_.empty() || !options_.status_path.empty();
+    const bool wants_peer = access_log_fd_ >= 0 || !service_.empty() ||
+                            !options_.status_path.empty() || diagnostics_.enabled(LogLevel::kDebug);
     int fd = listener_->accept_connection(wants_peer ? std::span<char>(peer) : std::span<char>());
     if (fd < 0) {
       switch (-fd) {
@@ -410,6 +442,11 @@ void ServerCore::accept_all() {
         case EPERM:
           continue;
         default:  // EMFILE, ENFILE, ENOBUFS, ENOMEM: out of resources
+          if (loop_.now() >= quiet_pause_until_) {
+            diagnostics_.write(LogLevel::kWarn, "accept: %s; accepting paused for %lld ms",
+                               std::strerror(-fd), static_cast<long long>(kAcceptPauseMs));
+            quiet_pause_until_ = loop_.now() + 1000;
+          }
           pause_accepting(loop_.now() + kAcceptPauseMs);
           return;
       }
@@ -951,10 +988,18 @@ void ServerCore::discard_input(Connection& connection) {
 
 void ServerCore::expire_timeouts() {
   reactor::MonotonicMs now = loop_.now();
-  for (reactor::TimeoutList* list : {&keepalive_timeouts_, &header_timeouts_, &body_timeouts_,
-                                     &send_timeouts_, &lingering_timeouts_}) {
+  const std::pair<reactor::TimeoutList*, const char*> lists[] = {
+      {&keepalive_timeouts_, "idle keep-alive"},
+      {&header_timeouts_, "request head"},
+      {&body_timeouts_, "request body"},
+      {&send_timeouts_, "send"},
+      {&lingering_timeouts_, "lingering close"}};
+  for (auto [list, what] : lists) {
     while (reactor::TimeoutNode* node = list->pop_expired(now)) {
-      close_connection(*static_cast<Connection*>(node->owner));
+      auto& connection = *static_cast<Connection*>(node->owner);
+      diagnostics_.write(LogLevel::kDebug, "closing the connection from %s: %s timeout",
+                         connection.peer[0] != '\0' ? connection.peer : "-", what);
+      close_connection(connection);
     }
   }
 }
@@ -962,6 +1007,9 @@ void ServerCore::expire_timeouts() {
 void ServerCore::begin_drain() {
   draining_.store(true);
   drain_deadline_ = loop_.now() + options_.drain_timeout.count();
+  diagnostics_.write(LogLevel::kInfo, "stopping: draining %llu connections for at most %lld ms",
+                     static_cast<unsigned long long>(open_connections()),
+                     static_cast<long long>(options_.drain_timeout.count()));
   if (accepting_) loop_.remove(listener_->fd());
   accepting_ = false;
   listener_->close();  // new connection attempts are refused from here on
@@ -986,8 +1034,9 @@ void ServerCore::check_root() {
   bool present = ::stat(options_.root.c_str(), &by_path) == 0 && S_ISDIR(by_path.st_mode);
   if (!present) {
     if (!root_missing_) {
-      std::fprintf(stderr, "hybridd: document root '%s' is gone; answering 500 until it returns\n",
-                   options_.root.c_str());
+      diagnostics_.write(LogLevel::kWarn,
+                         "document root '%s' is gone; answering 500 until it returns",
+                         options_.root.c_str());
       root_missing_ = true;
       root_.reset();
       shared_root_.publish(nullptr);
@@ -1003,7 +1052,7 @@ void ServerCore::check_root() {
   root_ = std::move(reopened);
   shared_root_.publish(root_);
   if (root_missing_) {
-    std::fprintf(stderr, "hybridd: document root '%s' is back\n", options_.root.c_str());
+    diagnostics_.write(LogLevel::kWarn, "document root '%s' is back", options_.root.c_str());
   }
   root_missing_ = false;
 }

@@ -16,6 +16,7 @@
 #include "hybrid/reactor/listener.h"
 #include "hybrid/reactor/timeout_list.h"
 #include "hybrid/server/connection.h"
+#include "hybrid/server/diagnostic_log.h"
 #include "hybrid/server/document_root.h"
 #include "hybrid/server/file_change_monitor.h"
 #include "hybrid/server/request_worker.h"
@@ -115,6 +116,8 @@ class ServerCore final : public reactor::EventHandler, public ExchangeListener {
   void on_handler_job(std::size_t worker, pool::Job job);
 
   ServerOptions options_;
+  DiagnosticLog diagnostics_;
+  reactor::MonotonicMs quiet_pause_until_ = 0;  // "accepting paused" at most once a second
   BodyBuffers body_buffers_;  // before settings_ and the connections, which point to it
   ResponseSettings settings_;
   http::Request scratch_request_;  // the reactor only frames; workers parse for themselves
@@ -194,6 +197,7 @@ class ServerCore final : public reactor::EventHandler, public ExchangeListener {
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> draining_{false};  // read by workers: responses close their connection
   reactor::MonotonicMs drain_deadline_ = 0;
+  bool drain_overdue_ = false;  // the drain deadline passed (said once in the log)
   bool accepting_ = true;
   reactor::MonotonicMs accept_resume_at_ = -1;
 

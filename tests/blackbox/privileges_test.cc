@@ -233,38 +233,39 @@ TEST(PrivilegesTest, UnknownUserExitsTwoBeforeBinding) {
   EXPECT_EQ(result.output.find("listening"), std::string::npos) << result.output;
 }
 
-TEST(PrivilegesTest, UserWithoutRootExitsTwo) {
-  SKIP_UNLESS_ROOT();  // to become someone else first, with setpriv
-  if (!std::filesystem::exists("/usr/bin/setpriv")) GTEST_SKIP() << "no /usr/bin/setpriv";
+bool can_become_nobody() {
+  return std::filesystem::exists("/usr/bin/setpriv") && nobody().uid != 0;
+}
+
+// hybridd started as `nobody` (by setpriv, from root) with `--user user`, serving `root`.
+RunResult run_as_nobody(const TempDir& root, const std::string& user,
+                        std::chrono::milliseconds timeout) {
   const Account account = nobody();
-  ASSERT_NE(account.uid, 0u) << "no user 'nobody' on this machine";
+  return run_program("/usr/bin/setpriv",
+                     {"--reuid", std::to_string(account.uid), "--regid",
+                      std::to_string(account.gid), "--clear-groups", HYBRIDD_PATH, "--root",
+                      root.path().string(), "--bind", "127.0.0.1", "--port", "0", "--user", user},
+                     timeout);
+}
+
+TEST(PrivilegesTest, UserWithoutRootExitsTwo) {
+  SKIP_UNLESS_ROOT();  // to become someone else first
+  if (!can_become_nobody()) GTEST_SKIP() << "needs /usr/bin/setpriv and a user 'nobody'";
   TempDir root;
   open_to_everyone(root);
-  const RunResult result =
-      run_program("/usr/bin/setpriv",
-                  {"--reuid", std::to_string(account.uid), "--regid", std::to_string(account.gid),
-                   "--clear-groups", HYBRIDD_PATH, "--root", root.path().string(), "--bind",
-                   "127.0.0.1", "--port", "0", "--user", "daemon"},
-                  kFailFast);
+  const RunResult result = run_as_nobody(root, "daemon", kFailFast);
   EXPECT_EQ(result.exit_code, 2) << result.output;
   EXPECT_NE(result.output.find("--user needs root"), std::string::npos) << result.output;
 }
 
 // A unit with User=nobody may share a config file that says user = "nobody": nothing to drop.
 TEST(PrivilegesTest, UserThatIsAlreadyTheCallerServes) {
-  SKIP_UNLESS_ROOT();  // to become someone else first, with setpriv
-  if (!std::filesystem::exists("/usr/bin/setpriv")) GTEST_SKIP() << "no /usr/bin/setpriv";
-  const Account account = nobody();
-  ASSERT_NE(account.uid, 0u) << "no user 'nobody' on this machine";
+  SKIP_UNLESS_ROOT();  // to become someone else first
+  if (!can_become_nobody()) GTEST_SKIP() << "needs /usr/bin/setpriv and a user 'nobody'";
   TempDir root;
   open_to_everyone(root);
   // Runs until the timeout kills it (-1): it started instead of refusing.
-  const RunResult result =
-      run_program("/usr/bin/setpriv",
-                  {"--reuid", std::to_string(account.uid), "--regid", std::to_string(account.gid),
-                   "--clear-groups", HYBRIDD_PATH, "--root", root.path().string(), "--bind",
-                   "127.0.0.1", "--port", "0", "--user", "nobody"},
-                  std::chrono::seconds(2));
+  const RunResult result = run_as_nobody(root, "nobody", std::chrono::seconds(2));
   EXPECT_EQ(result.exit_code, -1) << result.output;
   EXPECT_NE(result.output.find("listening on"), std::string::npos) << result.output;
 }

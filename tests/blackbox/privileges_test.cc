@@ -145,6 +145,14 @@ void expect_every_thread_runs_as(pid_t pid, Account account, std::size_t at_leas
   }
 }
 
+// GET /index.html answers 200 with `body`.
+void expect_index(std::uint16_t port, const std::string& body) {
+  const auto response = get(port, "/index.html");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, body);
+}
+
 TEST(PrivilegesTest, UserServesAFileAndNoThreadKeepsRoot) {
   SKIP_UNLESS_ROOT();
   const Account account = nobody();
@@ -155,11 +163,7 @@ TEST(PrivilegesTest, UserServesAFileAndNoThreadKeepsRoot) {
   join_group_zero();
   ServerProcess server(root_args(root.path(), {"--user", "nobody", "--threads", "3"}));
   ASSERT_TRUE(server.running()) << server.output();
-
-  const auto response = get(server.port(), "/index.html");
-  ASSERT_TRUE(response);
-  EXPECT_EQ(response->status, 200);
-  EXPECT_EQ(response->body, "served by nobody");
+  expect_index(server.port(), "served by nobody");
   // main + signal waiter + 3 workers at least; the workers existed before the drop.
   expect_every_thread_runs_as(server.pid(), account, 5);
 }
@@ -177,11 +181,7 @@ TEST(PrivilegesTest, UserBindsAPrivilegedPortFirst) {
       root_args(root.path(), {"--user", "nobody", "--port", std::to_string(port)}));
   ASSERT_TRUE(server.running()) << server.output();
   EXPECT_EQ(server.port(), port);
-
-  const auto response = get(port, "/index.html");
-  ASSERT_TRUE(response);
-  EXPECT_EQ(response->status, 200);
-  EXPECT_EQ(response->body, "port below 1024");
+  expect_index(port, "port below 1024");
   expect_every_thread_runs_as(server.pid(), account, 3);
 }
 
@@ -214,9 +214,7 @@ TEST(PrivilegesTest, AllowRootServesAsRootOnAPrivilegedPort) {
   root.write("index.html", "root by choice");
   ServerProcess server(root_args(root.path(), {"--allow-root", "--port", std::to_string(port)}));
   ASSERT_TRUE(server.running()) << server.output();
-  const auto response = get(port, "/index.html");
-  ASSERT_TRUE(response);
-  EXPECT_EQ(response->body, "root by choice");
+  expect_index(port, "root by choice");
   const auto threads = thread_credentials(server.pid());
   ASSERT_FALSE(threads.empty());
   EXPECT_EQ(numbers(threads.front().uid), std::vector<long>(4, 0));

@@ -1,20 +1,25 @@
 // hybridd: the command-line server. It only turns flags (and a config file) into ServerOptions,
-// wires signals to Server::stop() and Server::reopen_logs(), and reports start-up failures once.
+// wires signals to Server::stop() and Server::reopen_logs(), drops root to --user once the
+// Server has bound, and reports start-up failures once.
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
 
 #include "hybrid/server/diagnostic_log.h"
+#include "hybrid/server/privileges.h"
 #include "hybrid/server/server.h"
 #include "hybrid/version.h"
 
@@ -32,6 +37,52 @@ void add_seconds_option(CLI::App& app, const char* name, std::chrono::millisecon
          help)
       ->check(CLI::Range(minimum, 86400.0))
       ->default_str(std::to_string(target.count() / 1000));
+}
+
+// Who serves, decided before binding so a mistake costs no port: root drops to `user` after
+// binding; root on a privileged port without it is refused, since that is how every request ends
+// up served as root by accident. Returns 0 to go on, with `drop_to` set when there is a user to
+// drop to, else the exit code (the message is printed).
+int decide_who_serves(const std::string& user, bool allow_root, std::uint16_t port,
+                      std::optional<hybrid::server::UserAccount>& drop_to) {
+  const bool as_root = ::geteuid() == 0;
+  if (user.empty()) {
+    if (!as_root || allow_root) return 0;
+    if (hybrid::server::is_privileged_port(port)) {
+      std::fprintf(stderr,
+                   "hybridd: refusing to serve as root on port %u: pass --user NAME to drop to "
+                   "that user after binding, or --allow-root to serve as root anyway\n",
+                   static_cast<unsigned>(port));
+      return 2;
+    }
+    std::fprintf(stderr,
+                 "hybridd: warning: serving as root; --user NAME drops to that user after "
+                 "binding (--allow-root silences this)\n");
+    return 0;
+  }
+  try {
+    drop_to = hybrid::server::find_user(user);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "hybridd: error: %s\n", error.what());
+    return 1;
+  }
+  if (!drop_to) {
+    std::fprintf(stderr, "hybridd: no such user '%s'\n", user.c_str());
+    return 2;
+  }
+  if (drop_to->uid == 0) {
+    std::fprintf(stderr, "hybridd: --user '%s' is root; name an unprivileged user\n", user.c_str());
+    return 2;
+  }
+  if (as_root) return 0;
+  // Already that user (a unit's User= sharing the config file): nothing to drop.
+  if (::getuid() == drop_to->uid && ::geteuid() == drop_to->uid) {
+    drop_to.reset();
+    return 0;
+  }
+  std::fprintf(stderr, "hybridd: --user needs root to switch users (running as uid %u)\n",
+               static_cast<unsigned>(::geteuid()));
+  return 2;
 }
 
 }  // namespace
@@ -113,6 +164,14 @@ int main(int argc, char** argv) {
                  "line per request) or debug (adds timeouts and malformed requests)")
       ->check(CLI::IsMember({"error", "warn", "info", "debug"}))
       ->capture_default_str();
+  std::string user;
+  app.add_option("--user", user,
+                 "Bind and open files as root, then run as this user and its groups before "
+                 "serving (needs root)");
+  bool allow_root = false;
+  app.add_flag("--allow-root", allow_root,
+               "Serve as root without --user, even on a port below 1024")
+      ->default_str("false");  // flags capture no default
   app.add_option("--max-body-bytes", options.max_body_bytes,
                  "Largest request body in bytes (bodies are read and discarded; larger: 413)")
       ->capture_default_str();
@@ -172,6 +231,11 @@ int main(int argc, char** argv) {
     options.error_pages[status] = page.substr(equals + 1);
   }
 
+  std::optional<hybrid::server::UserAccount> drop_to;
+  if (int exit_code = decide_who_serves(user, allow_root, options.port, drop_to); exit_code != 0) {
+    return exit_code;
+  }
+
   // Block the signals hybridd acts on before any thread exists, so every thread inherits the
   // mask and only the waiter below ever sees them: SIGINT and SIGTERM drain and stop, SIGHUP
   // reopens the access log (logrotate's postrotate).
@@ -184,6 +248,11 @@ int main(int argc, char** argv) {
 
   try {
     hybrid::server::Server server(options);
+    // After binding and opening, before the first request: the workers already exist, and glibc
+    // changes their credentials with the main thread's (see privileges.h). Dropping before
+    // they start would split the Server's construction in two for no safer result, as no
+    // worker has a job before run().
+    if (drop_to) hybrid::server::drop_privileges(*drop_to);
     std::error_code ignored;
     auto root = std::filesystem::canonical(options.root, ignored);
     std::printf("hybridd %s listening on %s (root %s, %zu threads)\n", hybrid::kVersion,

@@ -143,6 +143,8 @@ int main(int argc, char** argv) {
                "Share the port with other processes that set it too (SO_REUSEPORT)");
   app.add_flag("--serve-dotfiles", options.serve_dotfiles,
                "Serve paths with '.name' segments (default: 404 except /.well-known/)");
+  app.add_flag("--autoindex", options.autoindex,
+               "List a directory without index.html (HTML; '?format=json': JSON like nginx)");
   app.add_option("--vhosts", options.vhosts,
                  "Directory of sites: Host h is served from DIR/h/, else DIR/default/, else 421")
       ->check(CLI::ExistingDirectory);

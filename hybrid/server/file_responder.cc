@@ -166,7 +166,8 @@ FileChoice FileResponder::choose(RootDir root, std::string_view target, std::spa
 
   std::string_view file_name(path_.data(), length);
   if (S_ISDIR(choice.st.st_mode)) {
-    fd.reset();
+    UniqueFd directory = std::move(fd);
+    const std::size_t directory_length = length;
     if (!normalized.trailing_slash) {
       std::size_t written = http::encode_location_path(file_name, location);
       if (written == 0 || written + 2 + parts.query.size() > location.size()) {
@@ -189,12 +190,21 @@ FileChoice FileResponder::choose(RootDir root, std::string_view target, std::spa
     path_[length] = '\0';
     file_name = std::string_view(path_.data(), length);
     const int index = open_beneath(root_fd, path_.data());
+    if (index == -ENOENT && list_directories_) {
+      path_[directory_length] = '\0';
+      choice.directory_path = std::string_view(path_.data(), directory_length);
+      choice.fd = std::move(directory);
+      choice.listing = true;
+      choice.status = http::Status::kOk;
+      return choice;
+    }
     if (index < 0) {
-      // A directory without an index is not listed: 404 (nginx says 403; RFC 9110 §15.5.5 lets a
-      // server hide a resource it will not show as 404).
+      // A directory without an index is not listed unless asked to: 404 (nginx says 403; RFC
+      // 9110 §15.5.5 lets a server hide a resource it will not show as 404).
       choice.status = status_for_open_error(-index);
       return choice;
     }
+    directory.reset();
     fd.reset(index);
     if (::fstat(fd.get(), &choice.st) != 0) {
       choice.status = http::Status::kInternalServerError;

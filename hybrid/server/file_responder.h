@@ -27,6 +27,11 @@ struct FileChoice {
   const std::string* content = nullptr;
   CachedFile* cached = nullptr;     // the cache entry `content` belongs to, for its ready-made head
   std::size_t location_length = 0;  // kMovedPermanently: bytes written to the location buffer
+  // kOk for a directory without index.html while listing is on: `fd` is the open directory, `st`
+  // its stat, and `directory_path` its path below the root ("" for the root itself), valid until
+  // the next choose(). Nothing else is set.
+  bool listing = false;
+  std::string_view directory_path;
 };
 
 class FileResponder {
@@ -43,11 +48,16 @@ class FileResponder {
     max_cached_file_ = max_file;
   }
 
+  // A directory asked for with a trailing slash whose index.html does not exist is chosen for a
+  // listing (FileChoice::listing) instead of 404.
+  void list_directories(bool on) { list_directories_ = on; }
+
   // Resolves a request-target. Nothing outside the root is ever opened: the path is decoded and
   // normalised (http/target.h), then opened with RESOLVE_BENEATH so symlinks that lead out are
   // refused by the kernel, not by string checks. A directory asked for with a trailing slash
   // serves its index.html; without one it is a 301 to "path/" (query kept), whose Location is
-  // written to `location` (needs 3 × target + 16 bytes). Only regular files are served.
+  // written to `location` (needs 3 × target + 16 bytes). Only regular files are served (and
+  // directories to list, with list_directories()).
   FileChoice choose(std::string_view target, std::span<char> location) {
     return choose(root_, target, location);
   }
@@ -63,6 +73,7 @@ class FileResponder {
  private:
   RootDir root_;
   bool serve_dotfiles_;
+  bool list_directories_ = false;
   SmallFileCache* cache_ = nullptr;
   std::size_t max_cached_file_ = 0;
   std::vector<char> path_;

@@ -16,6 +16,7 @@
 
 #include "hybrid/http/conditional.h"
 #include "hybrid/http/content_coding.h"
+#include "hybrid/http/directory_listing.h"
 #include "hybrid/http/gzip.h"
 #include "hybrid/http/http_date.h"
 #include "hybrid/http/mime.h"
@@ -24,6 +25,7 @@
 #include "hybrid/http/request_rules.h"
 #include "hybrid/http/response_head.h"
 #include "hybrid/http/target.h"
+#include "hybrid/server/directory_reader.h"
 
 namespace hybrid::server {
 namespace {
@@ -80,6 +82,7 @@ RequestWorker::RequestWorker(const SharedRoot& root, const ResponseSettings& set
     file_cache_.emplace(settings.file_cache_budget, settings.file_monitor);
     files_.use_cache(&*file_cache_, settings.small_file_limit);
   }
+  files_.list_directories(settings.autoindex);
   batch_.resize(kBatchedResponses * response_room_);
 }
 
@@ -310,7 +313,48 @@ RequestWorker::Answer RequestWorker::respond_static(Connection& connection, Root
     return respond_error(file.status, keep_alive && file.status != http::Status::kBadRequest,
                          head_only);
   }
+  if (file.listing) {
+    return respond_listing(connection, file, root.fd, target, mount_prefix, keep_alive);
+  }
   return respond_file(connection, request, file, root.fd, keep_alive);
+}
+
+RequestWorker::Answer RequestWorker::respond_listing(Connection& connection, FileChoice& directory,
+                                                     int root_fd, std::string_view target,
+                                                     std::string_view mount_prefix,
+                                                     bool keep_alive) {
+  const bool head_only = request_.method == http::Method::kHead;
+  http::DirectoryListing listing;
+  if (!http::percent_decode(mount_prefix, listing.path)) listing.path.assign(mount_prefix);
+  listing.path.push_back('/');
+  if (!directory.directory_path.empty()) {
+    listing.path.append(directory.directory_path).push_back('/');
+  }
+  const http::Status read =
+      read_directory(root_fd, std::move(directory.fd), directory.directory_path,
+                     settings_.serve_dotfiles, DirectoryReadLimits{}, listing);
+  if (read != http::Status::kOk) return respond_error(read, keep_alive, head_only);
+
+  http::TargetParts parts;
+  const bool json = http::split_target(target, parts) &&
+                    http::find_query_parameter(parts.query, "format") == "json";
+  std::string body = json ? http::render_listing_json(listing) : http::render_listing_html(listing);
+  http::ResponseHeadWriter head(batch_room(), http::Status::kOk, http::http_date_now());
+  head.header("Content-Type", json ? "application/json" : "text/html; charset=utf-8");
+  head.header("Content-Length", body.size());
+  // No validators: a directory's mtime moves when entries come and go, not when a listed file
+  // changes size or time, so nothing cheap describes this body; caches must ask every time.
+  head.header("Cache-Control", "no-cache");
+  if (listing.omitted > 0) head.header("X-Autoindex-Omitted", listing.omitted);
+  head.header("X-Content-Type-Options", "nosniff");
+  add_connection(head, keep_alive, request_.version_minor);
+  const std::size_t length = head.finish();
+  if (length == 0) return respond_error(http::Status::kInternalServerError, false, head_only);
+  batch_size_ += length;
+  if (head_only) return {keep_alive, http::Status::kOk, 0};
+  const std::size_t body_bytes = body.size();
+  emit_body(connection, std::move(body));
+  return {keep_alive, http::Status::kOk, body_bytes};
 }
 
 // The representation chosen for a file (RFC 9110 §12.5.3) and its validators (§8.8).

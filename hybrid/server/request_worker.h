@@ -46,6 +46,7 @@ struct ResponseSettings {
   int max_requests_per_job = 64;
   std::string cache_control;  // sent on 200, 206 and 304 when not empty
   bool serve_dotfiles = false;
+  bool autoindex = false;      // list a directory without index.html (HTML, or JSON: ?format=json)
   bool precompressed = false;  // serve file.br / file.gz siblings to clients that accept them
   // On-the-fly gzip of compressible files (256 B – 1 MiB) when not 0: each worker caches up to
   // this many bytes of compressed copies.
@@ -128,6 +129,9 @@ class RequestWorker final : public InlineSink {
   // request-target less `mount_prefix`.
   Answer respond_static(Connection& connection, RootDir mount, std::string_view target,
                         std::string_view mount_prefix);
+  // A directory chosen for a listing: its entries as HTML, or as JSON for "?format=json".
+  Answer respond_listing(Connection& connection, FileChoice& directory, int root_fd,
+                         std::string_view target, std::string_view mount_prefix, bool keep_alive);
   // A file chosen for a GET or HEAD: the representation, the preconditions (304, 412), the
   // ranges (206, 416), the head, then the body from memory, the file, or file parts.
   Answer respond_file(Connection& connection, const http::Request& request, FileChoice& file,

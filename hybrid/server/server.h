@@ -90,6 +90,9 @@ struct ServerOptions {
   std::string cache_control;    // Cache-Control on 200/206/304, e.g. "max-age=3600"
   bool serve_dotfiles = false;  // else paths with a ".name" segment are 404 (not .well-known)
   bool precompressed = false;   // serve file.br / file.gz to clients that accept them
+  // A directory without index.html is listed (HTML; "?format=json" gives nginx's JSON): at most
+  // 10 000 entries, only what a GET could fetch, dotfiles only with serve_dotfiles. Else 404.
+  bool autoindex = false;
   // On-the-fly gzip of compressible files of 256 B - 1 MiB without precompressed siblings, with
   // up to this many bytes of compressed copies cached in memory (split among the workers).
   // 0: off.

@@ -117,6 +117,7 @@ ServerCore::ServerCore(ServerOptions options)
   settings_.body.max_body_bytes = options_.max_body_bytes;
   settings_.cache_control = options_.cache_control;
   settings_.serve_dotfiles = options_.serve_dotfiles;
+  settings_.autoindex = options_.autoindex;
   settings_.precompressed = options_.precompressed;
   settings_.body_buffers = &body_buffers_;
   settings_.status_path = options_.status_path;

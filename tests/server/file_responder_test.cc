@@ -181,6 +181,27 @@ TEST_F(FileResponderTest, DirectoryWithoutIndexIsNotFound) {
   EXPECT_EQ(choice.fd.get(), -1);
 }
 
+TEST_F(FileResponderTest, DirectoryWithoutIndexIsChosenForAListingWhenAsked) {
+  tmp_.mkdir("root/a/empty");
+  write("a/docs/index.html", "x");
+  files_->list_directories(true);
+  FileChoice choice = choose("/a/empty/");
+  ASSERT_EQ(choice.status, http::Status::kOk);
+  EXPECT_TRUE(choice.listing);
+  EXPECT_EQ(choice.directory_path, "a/empty");
+  EXPECT_TRUE(S_ISDIR(choice.st.st_mode));
+  struct stat opened {};
+  ASSERT_EQ(::fstat(choice.fd.get(), &opened), 0);
+  EXPECT_EQ(opened.st_ino, choice.st.st_ino);
+  FileChoice root = choose("/");
+  EXPECT_TRUE(root.listing);
+  EXPECT_EQ(root.directory_path, "");
+  FileChoice index = choose("/a/docs/");
+  EXPECT_FALSE(index.listing);
+  EXPECT_EQ(read_fd(index.fd.get()), "x");
+  EXPECT_EQ(choose("/a/empty").status, http::Status::kMovedPermanently);
+}
+
 TEST_F(FileResponderTest, DirectoryWithoutTrailingSlashRedirects) {
   write("docs/index.html", "x");
   FileChoice choice = choose("/docs");

@@ -68,6 +68,33 @@ TEST(ServiceTest, MountServesADirectoryBelowItsPrefix) {
   EXPECT_EQ(missing->status, 404);
 }
 
+TEST(ServiceTest, MountListsItsDirectoriesWithAutoindex) {
+  test::TempDir root;
+  test::TempDir assets;
+  assets.write("site.css", "body{}");
+  assets.write("fonts/a.woff2", "font");
+  ServerOptions options = options_for(root);
+  options.autoindex = true;
+  Server server(options);
+  server.mount("/assets", assets.path());
+  Running running(server);
+  auto top = get(server.port(), "/assets/");
+  ASSERT_TRUE(top);
+  EXPECT_EQ(top->status, 200);
+  EXPECT_NE(top->body.find("<h1>Index of /assets/</h1>"), std::string::npos) << top->body;
+  EXPECT_NE(top->body.find("<a href=\"../\">"), std::string::npos);
+  EXPECT_LT(top->body.find("<a href=\"fonts/\">fonts/</a>"),
+            top->body.find("<a href=\"site.css\">site.css</a>"));
+  auto fonts = get(server.port(), "/assets/fonts/?format=json");
+  ASSERT_TRUE(fonts);
+  EXPECT_EQ(fonts->status, 200);
+  EXPECT_EQ(fonts->header("Content-Type"), "application/json");
+  EXPECT_NE(fonts->body.find(R"({"name":"a.woff2","type":"file",)"), std::string::npos);
+  auto redirect = get(server.port(), "/assets/fonts");
+  ASSERT_TRUE(redirect);
+  EXPECT_EQ(redirect->header("Location"), "/assets/fonts/");
+}
+
 TEST(ServiceTest, MountPrefixMustBeAPath) {
   test::TempDir root;
   Server server(options_for(root));

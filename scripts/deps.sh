@@ -3,7 +3,7 @@
 hybrid_install_deps() {
   local wanted=(cmake ninja-build g++ clang libclang-rt-14-dev pkg-config
                 libboost-dev libmagic-dev zlib1g-dev libcli11-dev libgtest-dev libbenchmark-dev
-                libhttp-parser-dev curl ca-certificates)
+                libhttp-parser-dev curl ca-certificates python3 chromium)
   local missing=()
   for package in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||

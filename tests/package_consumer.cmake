@@ -10,7 +10,8 @@ endif()
 
 file(GLOB_RECURSE headers RELATIVE ${WORK_DIR}/prefix/include ${WORK_DIR}/prefix/include/*)
 list(SORT headers)
-set(public_api hybrid/server/handler.h hybrid/server/server.h hybrid/version.h)
+set(public_api hybrid/server/handler.h hybrid/server/server.h hybrid/server/server_stats.h
+               hybrid/version.h)
 if(NOT headers STREQUAL public_api)
   message(FATAL_ERROR "installed headers: '${headers}'; expected the public API: '${public_api}'")
 endif()

@@ -43,6 +43,35 @@ constexpr int kMaxLines = 100'000;        // /api/stream
 // at most about this much memory per response.
 constexpr std::size_t kStreamHighWater = 256 * 1024;
 
+// A page of the service's own: HTML from a handler, the static site's stylesheet, and a script
+// that calls the JSON API from the browser.
+constexpr std::string_view kAppPage = R"(<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Example service · hybrid</title>
+  <link rel="icon" href="/images/logo.svg" type="image/svg+xml">
+  <link rel="stylesheet" href="/css/site.css">
+</head>
+<body>
+  <main id="main" class="wrap">
+    <h1>Example service</h1>
+    <p>Answers from <code>/api/hello</code> and <code>/api/items/42</code>, fetched by this page:</p>
+    <pre><output data-api="hello">&hellip;</output></pre>
+    <pre><output data-api="item">&hellip;</output></pre>
+  </main>
+  <script>
+    for (const [name, url] of [["hello", "/api/hello"], ["item", "/api/items/42"]]) {
+      fetch(url).then((response) => response.json()).then((body) => {
+        document.querySelector(`[data-api="${name}"]`).textContent = JSON.stringify(body);
+      });
+    }
+  </script>
+</body>
+</html>
+)";
+
 // `text` as the inside of a JSON string (RFC 8259 §7): quote, backslash and control characters
 // escaped; other bytes (UTF-8) pass through.
 std::string json_escape(std::string_view text) {
@@ -158,6 +187,8 @@ class DeferredResponses {
 };
 
 void add_routes(Server& server, DeferredResponses& deferred) {
+  server.handle(
+      "GET /app", [](Request&) { return Response::html(std::string(kAppPage)); }, kNonBlocking);
   server.handle(
       "GET /plaintext", [](Request&) { return Response::text("Hello, World!"); }, kNonBlocking);
   server.handle(

@@ -22,29 +22,13 @@ class Exposition {
   }
 
   void sample(std::string_view name, std::string_view labels, std::uint64_t value) {
-    out_ += name;
-    if (!labels.empty()) {
-      out_ += '{';
-      out_ += labels;
-      out_ += '}';
-    }
-    out_ += ' ';
-    out_ += std::to_string(value);
-    out_ += '\n';
+    line(name, labels, std::to_string(value));
   }
 
   void seconds(std::string_view name, std::string_view labels, std::uint64_t ns) {
     char value[40];
     std::snprintf(value, sizeof value, "%.9f", static_cast<double>(ns) / 1e9);
-    out_ += name;
-    if (!labels.empty()) {
-      out_ += '{';
-      out_ += labels;
-      out_ += '}';
-    }
-    out_ += ' ';
-    out_ += value;
-    out_ += '\n';
+    line(name, labels, value);
   }
 
   // Buckets are cumulative in the format: each "le" counts every observation up to it.
@@ -70,6 +54,18 @@ class Exposition {
   std::string take() { return std::move(out_); }
 
  private:
+  void line(std::string_view name, std::string_view labels, std::string_view value) {
+    out_ += name;
+    if (!labels.empty()) {
+      out_ += '{';
+      out_ += labels;
+      out_ += '}';
+    }
+    out_ += ' ';
+    out_ += value;
+    out_ += '\n';
+  }
+
   std::string out_;
 };
 

@@ -109,15 +109,6 @@ TEST(PrometheusTextTest, EscapesLabelValues) {
       << text;
 }
 
-ServerOptions options_for(const test::TempDir& root) {
-  ServerOptions options;
-  options.root = root.path();
-  options.port = 0;
-  options.bind_address = "127.0.0.1";
-  options.threads = 2;
-  return options;
-}
-
 std::optional<test::Response> get(std::uint16_t port, std::string_view target) {
   test::TestClient client("127.0.0.1", port);
   return client.request(test::make_request("GET", target));
@@ -138,7 +129,7 @@ TEST(ServerStatsTest, CountsByRouteAndServesThemOnTheServicesOwnPath) {
   root.write("index.html", "home");
   test::TempDir assets;
   assets.write("site.css", "body{}");
-  Server server(options_for(root));
+  Server server(test::loopback_options(root.path()));
   server.handle(
       "GET /api/items/{id}",
       [](Request& request) {
@@ -187,7 +178,7 @@ TEST(ServerStatsTest, CountsByRouteAndServesThemOnTheServicesOwnPath) {
 // queued; once released, the queue's waits and the requests' durations show the hold.
 TEST(ServerStatsTest, HandlerPoolShowsBusyThreadsQueuedJobsAndTheirWaits) {
   test::TempDir root;
-  ServerOptions options = options_for(root);
+  ServerOptions options = test::loopback_options(root.path());
   options.handler_threads = 1;
   Server server(options);
   std::promise<void> release;

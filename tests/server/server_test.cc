@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "tests/support/running_server.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_client.h"
 
@@ -51,15 +52,6 @@ std::string patterned(std::size_t size, unsigned seed) {
   std::string bytes(size, '\0');
   for (std::size_t i = 0; i < size; ++i) bytes[i] = static_cast<char>((i * 31 + seed) % 253);
   return bytes;
-}
-
-ServerOptions test_options(const test::TempDir& root) {
-  ServerOptions options;
-  options.root = root.path();
-  options.port = 0;
-  options.bind_address = "127.0.0.1";
-  options.threads = 2;
-  return options;
 }
 
 // A Server whose run() executes on its own thread. stop_and_join() bounds the wait: if run()
@@ -118,7 +110,7 @@ class ServerTest : public ::testing::Test {
 };
 
 TEST_F(ServerTest, ReportsItsBinding) {
-  Server server(test_options(root_));
+  Server server(test::loopback_options(root_.path()));
   EXPECT_NE(server.port(), 0);
   EXPECT_EQ(server.url(), "http://127.0.0.1:" + std::to_string(server.port()));
   EXPECT_EQ(server.threads(), 2u);
@@ -134,7 +126,7 @@ TEST_F(ServerTest, ServesSmallAndLargeFilesByteForByte) {
   const std::string large = patterned(3 * 1024 * 1024 + 17, 5);  // past small_file_limit: sendfile
   root_.write("index.html", small);
   root_.write("big/data.bin", large);
-  RunningServer running(test_options(root_));
+  RunningServer running(test::loopback_options(root_.path()));
 
   test::TestClient client("127.0.0.1", running.port());
   ASSERT_TRUE(client.connected());
@@ -162,7 +154,7 @@ TEST_F(ServerTest, ServesSmallAndLargeFilesByteForByte) {
 
 TEST_F(ServerTest, AnswersErrorsAndRedirects) {
   root_.write("dir/index.html", "x");
-  RunningServer running(test_options(root_));
+  RunningServer running(test::loopback_options(root_.path()));
   test::TestClient client("127.0.0.1", running.port());
 
   auto response = client.request(test::make_request("GET", "/missing.txt"));
@@ -183,7 +175,7 @@ TEST_F(ServerTest, AnswersErrorsAndRedirects) {
 TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
   root_.write("a.txt", "first");
   root_.write("b.txt", "second");
-  RunningServer running(test_options(root_));
+  RunningServer running(test::loopback_options(root_.path()));
   test::TestClient client("127.0.0.1", running.port());
   ASSERT_TRUE(client.send(test::make_request("GET", "/a.txt") +
                           test::make_request("GET", "/b.txt") +
@@ -199,7 +191,7 @@ TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
 
 TEST_F(ServerTest, StatsCountConnectionsAndJobs) {
   root_.write("f.txt", "f");
-  RunningServer running(test_options(root_));
+  RunningServer running(test::loopback_options(root_.path()));
   Server& server = running.server();
   {
     test::TestClient first("127.0.0.1", running.port());
@@ -238,7 +230,7 @@ TEST_F(ServerTest, ConcurrentClientsAllGetTheirFiles) {
     contents.push_back(patterned(i % 2 == 0 ? 1000 + i : 100'000 + i, static_cast<unsigned>(i)));
     root_.write("file" + std::to_string(i) + ".bin", contents.back());
   }
-  RunningServer running(test_options(root_));
+  RunningServer running(test::loopback_options(root_.path()));
   std::vector<std::thread> clients;
   std::atomic<int> good{0};
   for (int i = 0; i < kClients; ++i) {
@@ -286,11 +278,11 @@ std::pair<int, int> policies_around_run(ServerOptions options) {
 
 TEST_F(ServerTest, RunTurnsToBatchSchedulingAndRestoresThePolicyAfterwards) {
   ASSERT_EQ(::sched_getscheduler(0), SCHED_OTHER) << "the test needs the default policy";
-  auto [during, after] = policies_around_run(test_options(root_));
+  auto [during, after] = policies_around_run(test::loopback_options(root_.path()));
   EXPECT_EQ(during, SCHED_BATCH);
   EXPECT_EQ(after, SCHED_OTHER);
 
-  ServerOptions options = test_options(root_);
+  ServerOptions options = test::loopback_options(root_.path());
   options.batch_scheduling = false;
   std::tie(during, after) = policies_around_run(options);
   EXPECT_EQ(during, SCHED_OTHER);
@@ -298,7 +290,7 @@ TEST_F(ServerTest, RunTurnsToBatchSchedulingAndRestoresThePolicyAfterwards) {
 }
 
 TEST_F(ServerTest, StopReturnsWithNoConnections) {
-  RunningServer running(test_options(root_));
+  RunningServer running(test::loopback_options(root_.path()));
   // Make sure run() is serving before asking it to stop.
   test::TestClient client("127.0.0.1", running.port());
   ASSERT_TRUE(client.request(test::make_request("GET", "/")).has_value());
@@ -308,7 +300,7 @@ TEST_F(ServerTest, StopReturnsWithNoConnections) {
 
 TEST_F(ServerTest, StopBeforeRunMakesRunReturn) {
   // A stop request (e.g. a signal) that arrives before run() started must not be lost.
-  auto server = std::make_unique<Server>(test_options(root_));
+  auto server = std::make_unique<Server>(test::loopback_options(root_.path()));
   server->stop();
   auto returned = std::async(std::launch::async, [&] { server->run(); });
   if (returned.wait_for(kDeadline) != std::future_status::ready) {
@@ -320,7 +312,7 @@ TEST_F(ServerTest, StopBeforeRunMakesRunReturn) {
 
 TEST_F(ServerTest, StopReturnsWithAnIdleKeepAliveConnection) {
   root_.write("f.txt", "keep");
-  ServerOptions options = test_options(root_);
+  ServerOptions options = test::loopback_options(root_.path());
   options.keepalive_timeout = std::chrono::minutes(10);  // never the reason the connection ends
   // An idle connection has no response in flight: stop() must not wait out the drain timeout.
   options.drain_timeout = std::chrono::minutes(10);
@@ -337,7 +329,7 @@ TEST_F(ServerTest, StopReturnsWithAnIdleKeepAliveConnection) {
 }
 
 TEST_F(ServerTest, StopReturnsWithAPartialRequestBuffered) {
-  ServerOptions options = test_options(root_);
+  ServerOptions options = test::loopback_options(root_.path());
   options.header_timeout = std::chrono::minutes(10);
   options.drain_timeout = std::chrono::minutes(10);  // a half-sent head is no response in flight
   RunningServer running(options);
@@ -352,7 +344,7 @@ TEST_F(ServerTest, StopReturnsAfterTheDrainTimeoutWithAStalledReader) {
   // A client that requests a large file and never reads: the response cannot finish, so run()
   // must give up once the drain timeout has passed.
   root_.write("huge.bin", patterned(32 * 1024 * 1024, 1));
-  ServerOptions options = test_options(root_);
+  ServerOptions options = test::loopback_options(root_.path());
   options.drain_timeout = std::chrono::milliseconds(200);
   options.send_timeout = std::chrono::minutes(10);
   RunningServer running(options);
@@ -379,7 +371,7 @@ TEST_F(ServerTest, StopReturnsAfterTheDrainTimeoutWithAStalledReader) {
 
 TEST_F(ServerTest, IdleKeepAliveConnectionIsClosedAfterItsTimeout) {
   root_.write("f.txt", "f");
-  ServerOptions options = test_options(root_);
+  ServerOptions options = test::loopback_options(root_.path());
   options.keepalive_timeout = std::chrono::milliseconds(100);
   RunningServer running(options);
   test::TestClient client("127.0.0.1", running.port());
@@ -392,7 +384,7 @@ TEST_F(ServerTest, IdleKeepAliveConnectionIsClosedAfterItsTimeout) {
 }
 
 TEST_F(ServerTest, IncompleteHeadIsClosedAfterTheHeaderTimeout) {
-  ServerOptions options = test_options(root_);
+  ServerOptions options = test::loopback_options(root_.path());
   options.header_timeout = std::chrono::milliseconds(100);
   RunningServer running(options);
   test::TestClient client("127.0.0.1", running.port());
@@ -408,7 +400,7 @@ const std::string kRefusedUpload =
     "POST /f.txt HTTP/1.1\r\nHost: test\r\nContent-Length: 10000000\r\n\r\n";
 
 ServerOptions lingering_options(const test::TempDir& root, std::chrono::milliseconds linger) {
-  ServerOptions options = test_options(root);
+  ServerOptions options = test::loopback_options(root.path());
   options.max_body_bytes = 100;
   options.lingering_timeout = linger;
   options.drain_timeout = std::chrono::minutes(10);  // never what ends a test
@@ -495,7 +487,7 @@ TEST_F(ServerTest, StopClosesALingeringConnectionWithoutWaitingForIt) {
 
 TEST_F(ServerTest, AcceptingPausesAtMaxConnectionsAndResumes) {
   root_.write("f.txt", "f");
-  ServerOptions options = test_options(root_);
+  ServerOptions options = test::loopback_options(root_.path());
   options.max_connections = 1;
   RunningServer running(options);
   Server& server = running.server();
@@ -521,7 +513,7 @@ TEST_F(ServerTest, AcceptingPausesAtMaxConnectionsAndResumes) {
 TEST_F(ServerTest, AccessLogLinesAreWrittenWhenTheWorkerGoesIdle) {
   test::TempDir logs;
   root_.write("f.txt", "four");
-  ServerOptions options = test_options(root_);
+  ServerOptions options = test::loopback_options(root_.path());
   options.access_log = logs.path() / "access.log";
   RunningServer running(options);
   test::TestClient client("127.0.0.1", running.port());
@@ -546,7 +538,7 @@ TEST_F(ServerTest, AccessLogLinesAreWrittenWhenTheWorkerGoesIdle) {
 }
 
 TEST_F(ServerTest, UnwritableAccessLogThrowsNamingThePath) {
-  ServerOptions options = test_options(root_);
+  ServerOptions options = test::loopback_options(root_.path());
   options.access_log = root_.path() / "no-such-dir" / "access.log";
   try {
     Server server(options);
@@ -558,7 +550,7 @@ TEST_F(ServerTest, UnwritableAccessLogThrowsNamingThePath) {
 }
 
 TEST_F(ServerTest, MissingRootThrowsNamingThePath) {
-  ServerOptions options = test_options(root_);
+  ServerOptions options = test::loopback_options(root_.path());
   options.root = root_.path() / "does-not-exist";
   try {
     Server server(options);
@@ -571,14 +563,14 @@ TEST_F(ServerTest, MissingRootThrowsNamingThePath) {
 }
 
 TEST_F(ServerTest, RootThatIsAFileThrows) {
-  ServerOptions options = test_options(root_);
+  ServerOptions options = test::loopback_options(root_.path());
   options.root = root_.write("plain.txt", "not a directory");
   EXPECT_THROW(Server server(options), std::system_error);
 }
 
 TEST_F(ServerTest, BusyPortThrows) {
-  Server first(test_options(root_));
-  ServerOptions options = test_options(root_);
+  Server first(test::loopback_options(root_.path()));
+  ServerOptions options = test::loopback_options(root_.path());
   options.port = first.port();
   try {
     Server second(options);
@@ -591,19 +583,19 @@ TEST_F(ServerTest, BusyPortThrows) {
 }
 
 TEST_F(ServerTest, InvalidOptionsThrowInvalidArgument) {
-  ServerOptions options = test_options(root_);
+  ServerOptions options = test::loopback_options(root_.path());
   options.max_request_line = 10;
   EXPECT_THROW(Server server(options), std::invalid_argument);
-  options = test_options(root_);
+  options = test::loopback_options(root_.path());
   options.threads = 5000;
   EXPECT_THROW(Server server(options), std::invalid_argument);
-  options = test_options(root_);
+  options = test::loopback_options(root_.path());
   options.max_connections = 0;
   EXPECT_THROW(Server server(options), std::invalid_argument);
 }
 
 TEST_F(ServerTest, NonNumericBindAddressThrows) {
-  ServerOptions options = test_options(root_);
+  ServerOptions options = test::loopback_options(root_.path());
   options.bind_address = "localhost";
   EXPECT_THROW(Server server(options), std::system_error);
 }

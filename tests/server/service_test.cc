@@ -25,15 +25,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-ServerOptions options_for(const test::TempDir& root) {
-  ServerOptions options;
-  options.root = root.path();
-  options.port = 0;
-  options.bind_address = "127.0.0.1";
-  options.threads = 2;
-  return options;
-}
-
 using test::Running;
 
 std::optional<test::Response> get(std::uint16_t port, std::string_view target,
@@ -47,7 +38,7 @@ TEST(ServiceTest, MountServesADirectoryBelowItsPrefix) {
   test::TempDir assets;
   assets.write("site.css", "body{}");
   assets.mkdir("fonts");
-  Server server(options_for(root));
+  Server server(test::loopback_options(root.path()));
   server.mount("/assets/", assets.path());
   Running running(server);
   auto css = get(server.port(), "/assets/site.css");
@@ -73,7 +64,7 @@ TEST(ServiceTest, MountListsItsDirectoriesWithAutoindex) {
   test::TempDir assets;
   assets.write("site.css", "body{}");
   assets.write("fonts/a.woff2", "font");
-  ServerOptions options = options_for(root);
+  ServerOptions options = test::loopback_options(root.path());
   options.autoindex = true;
   Server server(options);
   server.mount("/assets", assets.path());
@@ -97,7 +88,7 @@ TEST(ServiceTest, MountListsItsDirectoriesWithAutoindex) {
 
 TEST(ServiceTest, MountPrefixMustBeAPath) {
   test::TempDir root;
-  Server server(options_for(root));
+  Server server(test::loopback_options(root.path()));
   EXPECT_THROW(server.mount("/", root.path()), std::invalid_argument);
   EXPECT_THROW(server.mount("assets", root.path()), std::invalid_argument);
   EXPECT_THROW(server.mount("/x", root.path() / "missing"), std::system_error);
@@ -105,7 +96,7 @@ TEST(ServiceTest, MountPrefixMustBeAPath) {
 
 TEST(ServiceTest, ConflictingRoutesAreRefusedAtRegistration) {
   test::TempDir root;
-  Server server(options_for(root));
+  Server server(test::loopback_options(root.path()));
   server.handle("GET /items/{id}", [](Request&) { return Response::text("a"); });
   EXPECT_THROW(server.handle("GET /items/{name}", [](Request&) { return Response::text("b"); }),
                std::invalid_argument);
@@ -114,7 +105,7 @@ TEST(ServiceTest, ConflictingRoutesAreRefusedAtRegistration) {
 
 TEST(ServiceTest, RoutesCannotChangeOnceRunning) {
   test::TempDir root;
-  Server server(options_for(root));
+  Server server(test::loopback_options(root.path()));
   server.handle("GET /a", [](Request&) { return Response::text("a"); });
   Running running(server);
   ASSERT_TRUE(get(server.port(), "/a"));  // run() has begun
@@ -124,7 +115,7 @@ TEST(ServiceTest, RoutesCannotChangeOnceRunning) {
 
 TEST(ServiceTest, BeforeHookMayAnswerAndAfterHookAddsFields) {
   test::TempDir root;
-  Server server(options_for(root));
+  Server server(test::loopback_options(root.path()));
   server.handle("GET /secret", [](Request&) { return Response::text("s3cr3t"); });
   server.before([](const Request& request) -> std::optional<Response> {
     if (request.header("authorization") == "Bearer ok") return std::nullopt;
@@ -147,7 +138,7 @@ TEST(ServiceTest, BeforeHookMayAnswerAndAfterHookAddsFields) {
 
 TEST(ServiceTest, UnsafeHandlerFieldBecomes500) {
   test::TempDir root;
-  Server server(options_for(root));
+  Server server(test::loopback_options(root.path()));
   server.handle("GET /bad", [](Request&) {
     return Response::text("x").header("X-Injected", "a\r\nSet-Cookie: evil=1");
   });
@@ -160,7 +151,7 @@ TEST(ServiceTest, UnsafeHandlerFieldBecomes500) {
 
 TEST(ServiceTest, DroppedResponderAnswers500) {
   test::TempDir root;
-  Server server(options_for(root));
+  Server server(test::loopback_options(root.path()));
   server.handle("GET /drop", [](Request&, Responder) {});
   Running running(server);
   auto response = get(server.port(), "/drop");
@@ -170,7 +161,7 @@ TEST(ServiceTest, DroppedResponderAnswers500) {
 
 TEST(ServiceTest, ResponderForAGoneClientReportsItAndSendsNothing) {
   test::TempDir root;
-  Server server(options_for(root));
+  Server server(test::loopback_options(root.path()));
   std::promise<Responder> parked;
   server.handle(
       "GET /later",
@@ -194,7 +185,7 @@ TEST(ServiceTest, ResponderForAGoneClientReportsItAndSendsNothing) {
 
 TEST(ServiceTest, WaitPastTheQueueLimitIs503WithRetryAfter) {
   test::TempDir root;
-  ServerOptions options = options_for(root);
+  ServerOptions options = test::loopback_options(root.path());
   options.handler_threads = 1;
   options.max_queue_wait = 50ms;
   Server server(options);
@@ -229,7 +220,7 @@ TEST(ServiceTest, HandlerFileGoesThroughTheStaticMachinery) {
   test::TempDir reports;
   const std::string content(100'000, 'r');
   const std::filesystem::path report = reports.write("report.csv", content);
-  Server server(options_for(root));
+  Server server(test::loopback_options(root.path()));
   server.handle("GET /report", [report](Request&) { return Response::send_file(report); });
   server.handle("GET /gone", [&reports](Request&) {
     return Response::send_file(reports.path() / "missing.csv");
@@ -270,7 +261,7 @@ TEST(ServiceSignalTest, SigtermReachesTheApplicationNotAWorker) {
   ASSERT_GE(child, 0);
   if (child == 0) {
     ::close(ready[0]);
-    ServerOptions options = options_for(root);
+    ServerOptions options = test::loopback_options(root.path());
     options.threads = 4;
     Server server(options);  // the workers start here, before the application blocks anything
     sigset_t signals;

@@ -1,17 +1,28 @@
-// Runs a configured hybrid::server::Server on a thread of its own, for in-process tests that
-// register routes first; stops and joins it (bounded) at the end. Header-only: the support library
-// does not link the server.
+// In-process servers for tests: options for an ephemeral loopback port, and Running, which runs a
+// configured hybrid::server::Server (routes registered first) on a thread of its own and stops
+// and joins it (bounded) at the end. Header-only: the support library does not link the server.
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <future>
 #include <thread>
 
 #include "hybrid/server/server.h"
 
 namespace hybrid::test {
+
+// `root` served on an ephemeral port of 127.0.0.1 by two workers.
+inline server::ServerOptions loopback_options(const std::filesystem::path& root) {
+  server::ServerOptions options;
+  options.root = root;
+  options.port = 0;
+  options.bind_address = "127.0.0.1";
+  options.threads = 2;
+  return options;
+}
 
 class Running {
  public:

@@ -1132,8 +1132,12 @@ void RequestWorker::add_to(ServerStats& stats, PoolStats& pool) const {
   for (std::size_t i = 0; i < stats.responses_by_class.size(); ++i) {
     stats.responses_by_class[i] += m.responses_by_class[i].read();
   }
-  for (std::size_t i = 0; i < m.route_count && i < stats.requests_by_route.size(); ++i) {
-    stats.requests_by_route[i].requests += m.routes[i].read();
+  // The caller lists the routes only once run() has sized every worker's counters and published
+  // that (ServerCore::metrics_ready_): before, `routes` may be changing and is not read.
+  if (!stats.requests_by_route.empty()) {
+    for (std::size_t i = 0; i < m.route_count && i < stats.requests_by_route.size(); ++i) {
+      stats.requests_by_route[i].requests += m.routes[i].read();
+    }
   }
   stats.bytes_sent += m.bytes_sent.read();
   m.request_duration.add_to(stats.request_duration);

@@ -88,7 +88,8 @@ class RequestWorker final : public InlineSink {
 
   // This worker's counters (it writes them; any thread may read them).
   ThreadMetrics& metrics() { return metrics_; }
-  // Adds them into `stats`, and this worker into `pool`.
+  // Adds them into `stats`, and this worker into `pool`; by route only when
+  // `stats.requests_by_route` already lists the routes.
   void add_to(ServerStats& stats, PoolStats& pool) const;
 
   // InlineSink: a handler on this worker waits for its stream to reach the client.

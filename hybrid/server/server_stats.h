@@ -25,7 +25,9 @@ struct LatencyHistogram {
 
 // Requests answered below one route, mount or the document root.
 struct RouteRequests {
-  std::string route;  // "static" for the document root, a mount's prefix, a route's pattern
+  // A route's pattern, a mount's prefix, or "static": the document root and what the server
+  // answers itself (the metrics endpoint, OPTIONS and 405 from the routing table).
+  std::string route;
   std::uint64_t requests = 0;
 };
 

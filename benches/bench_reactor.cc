@@ -59,6 +59,7 @@
 #include "hybrid/http/status.h"
 #include "hybrid/pool/worker_pool.h"
 #include "hybrid/server/server.h"
+#include "hybrid/server/thread_metrics.h"
 
 #ifdef HYBRID_HAVE_HTTP_PARSER
 #include <http_parser.h>
@@ -67,6 +68,7 @@
 namespace {
 
 namespace http = hybrid::http;
+namespace server = hybrid::server;
 using hybrid::pool::Job;
 
 // ---------------------------------------------------------------------------------------------
@@ -1243,6 +1245,59 @@ class RatioReporter : public benchmark::ConsoleReporter {
 
   std::map<std::string, double> seconds_;
 };
+
+// ---- metrics: what a worker adds per request ----
+// Exactly the counting a one-request job does (RequestWorker::serve(), Connection::flush_output()
+// and the reactor's dispatch): a clock read at dispatch, one at the job's start and one at its
+// end, the queue-wait and duration histograms, status class and route, bytes, job counters.
+// Checks its own result once: every counter moved as many times as iterations ran.
+void BM_Metrics_PerRequest(benchmark::State& state) {
+  server::ThreadMetrics reactor;
+  server::ThreadMetrics worker;
+  worker.size_routes(4);
+  for (auto _ : state) {
+    const std::uint64_t read_at = server::monotonic_ns();
+    reactor.dispatched.add();
+    worker.jobs_started.add();
+    worker.queue_wait.observe(server::monotonic_ns() - read_at);
+    worker.count_response(200, 0);
+    worker.bytes_sent.add(1250);
+    worker.request_duration.observe(server::monotonic_ns() - read_at);
+    worker.jobs_finished.add();
+  }
+  server::LatencyHistogram durations;
+  worker.request_duration.add_to(durations);
+  const auto n = static_cast<std::uint64_t>(state.iterations());
+  if (durations.count != n || worker.responses_by_class[1].read() != n ||
+      worker.routes[0].read() != n || reactor.dispatched.read() != n) {
+    state.SkipWithError("a counter did not count every request");
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Metrics_PerRequest);
+
+// The same without the clock: what the counters alone cost.
+void BM_Metrics_PerRequestWithoutClock(benchmark::State& state) {
+  server::ThreadMetrics reactor;
+  server::ThreadMetrics worker;
+  worker.size_routes(4);
+  std::uint64_t fake_ns = 0;
+  for (auto _ : state) {
+    fake_ns += 7'919;
+    reactor.dispatched.add();
+    worker.jobs_started.add();
+    worker.queue_wait.observe(fake_ns % 100'000);
+    worker.count_response(200, 0);
+    worker.bytes_sent.add(1250);
+    worker.request_duration.observe(fake_ns % 1'000'000);
+    worker.jobs_finished.add();
+  }
+  if (worker.jobs_finished.read() != static_cast<std::uint64_t>(state.iterations())) {
+    state.SkipWithError("a counter did not count every request");
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Metrics_PerRequestWithoutClock);
 
 }  // namespace
 

@@ -7,49 +7,24 @@
 // thread still means that blocking work (/sleep) stops every connection.
 #include <sys/epoll.h>
 
-#include <array>
-
-#include "benches/models/exchange.h"
+#include "benches/models/epoll_loop.h"
 #include "benches/models/models.h"
 
 namespace hybrid::models {
 
 void run_epoll_lt(const ModelOptions& options) {
-  install_stop_handlers();
-  const Site site(options.root);
-  const UniqueFd listener = listen_on(options);
-  const UniqueFd epoll = create_epoll();
-  watch(epoll.get(), listener.get(), EPOLLIN);
-  watch(epoll.get(), wake_fd(), EPOLLIN);
-  announce("epoll-lt", bound_port(listener.get()), options);
-
-  SessionTable sessions;
-  std::array<epoll_event, 256> events{};
-  while (!stop_requested()) {
-    const int count = ::epoll_wait(epoll.get(), events.data(), events.size(), -1);
-    for (int i = 0; i < count; ++i) {
-      const int fd = events[i].data.fd;
-      if (fd == listener.get()) {
-        while (UniqueFd socket = accept_connection(fd, /*non_blocking=*/true)) {
-          if (try_watch(epoll.get(), socket.get(), EPOLLIN)) sessions.add(std::move(socket));
-        }
-        continue;
-      }
-      Session* session = sessions.find(fd);
-      if (session == nullptr) continue;
-      const bool was_writing = session->wants_write();
-      if (!session->advance(site)) {
-        sessions.remove(fd);
-        continue;
-      }
-      if (session->wants_write() != was_writing) {
-        epoll_event interest{};
-        interest.events = session->wants_write() ? EPOLLOUT : EPOLLIN;
-        interest.data.fd = fd;
-        ::epoll_ctl(epoll.get(), EPOLL_CTL_MOD, fd, &interest);
-      }
-    }
-  }
+  serve_with_epoll("epoll-lt", options, {.listener = EPOLLIN, .connection = EPOLLIN},
+                   [](int epoll, int fd, Session& session, const Site& site) {
+                     const bool was_writing = session.wants_write();
+                     if (!session.advance(site)) return false;
+                     if (session.wants_write() != was_writing) {
+                       epoll_event interest{};
+                       interest.events = session.wants_write() ? EPOLLOUT : EPOLLIN;
+                       interest.data.fd = fd;
+                       ::epoll_ctl(epoll, EPOLL_CTL_MOD, fd, &interest);
+                     }
+                     return true;
+                   });
 }
 
 }  // namespace hybrid::models

@@ -5,6 +5,7 @@
 // `fixed` is the text's first server: the same page for every request, so it has tests of its own.
 #include <dirent.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <fstream>
@@ -27,9 +28,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kIndex = "<!DOCTYPE html><title>models</title>\n";
-// More than loopback's socket buffers take while the client does not read (2 MiB did not fill
-// them here: the receive buffer grows to tcp_rmem's 32 MiB maximum).
-constexpr std::size_t kLargeSize = 16 * 1024 * 1024;
+// More than the server's socket buffer (tcp_wmem's 4 MiB at most) and the client's small one
+// (kClientReceiveBuffer) take while the client does not read.
+constexpr int kClientReceiveBuffer = 64 * 1024;
+constexpr std::size_t kLargeSize = 6 * 1024 * 1024;
 
 struct Model {
   std::string_view name;
@@ -127,6 +129,9 @@ TEST_P(ModelsTest, ServesLargeFileByteExactThroughAFullSocket) {
   const std::string content = random_bytes(kLargeSize, 2);  // here only: it takes a while
   root_->write("large.bin", content);
   TestClient client(kLoopback, port());
+  // Fixed, so autotuning cannot grow it to take the whole file.
+  ::setsockopt(client.fd(), SOL_SOCKET, SO_RCVBUF, &kClientReceiveBuffer,
+               sizeof kClientReceiveBuffer);
   ASSERT_TRUE(client.send(make_request("GET", "/large.bin")));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   const auto response = client.read_response(false, std::chrono::seconds(20));

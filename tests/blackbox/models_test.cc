@@ -56,8 +56,9 @@ std::string test_name(const ::testing::TestParamInfo<Model>& info) {
   return name;
 }
 
-// The pids whose parent is `parent` (from /proc/*/stat).
-std::vector<pid_t> children_of(pid_t parent) {
+// The pids whose parent is `parent` and whose command is `command` (from /proc/*/stat); the
+// command leaves out helpers a sanitizer runtime may start (llvm-symbolizer).
+std::vector<pid_t> children_of(pid_t parent, std::string_view command) {
   std::vector<pid_t> children;
   DIR* proc = ::opendir("/proc");
   if (proc == nullptr) return children;
@@ -70,6 +71,10 @@ std::vector<pid_t> children_of(pid_t parent) {
     // "pid (comm) state ppid ...": comm may hold spaces and parentheses; the last ')' ends it.
     const std::size_t close = line.rfind(')');
     if (close == std::string::npos) continue;
+    const std::size_t open = line.find('(');
+    if (open == std::string::npos || line.compare(open + 1, close - open - 1, command) != 0) {
+      continue;
+    }
     char state = 0;
     int ppid = 0;
     if (std::sscanf(line.c_str() + close + 1, " %c %d", &state, &ppid) == 2 && ppid == parent) {
@@ -203,7 +208,7 @@ TEST_P(ModelsTest, SleepAnswersAfterItsWork) {
 TEST_P(ModelsTest, StopsOnSigtermWithAConnectionOpenAndNoChildLeft) {
   TestClient client(kLoopback, port());
   ASSERT_TRUE(client.request(make_request("GET", "/small.txt")));
-  const std::vector<pid_t> children = children_of(server_->pid());
+  const std::vector<pid_t> children = children_of(server_->pid(), "bench_models");
   if (GetParam().name == "process") {
     EXPECT_EQ(children.size(), 1u) << "the child serving the open connection";
   }

@@ -53,6 +53,9 @@ void validate(const ServerOptions& options) {
     throw std::invalid_argument("status path '" + options.status_path +
                                 "' must be a path starting with '/', without query");
   }
+  if (options.status_path.empty() && !options.status_allow.empty()) {
+    throw std::invalid_argument("status allow is set, but there is no status path to allow");
+  }
   for (const std::string& network : options.status_allow) {
     if (!AddressRange::parse(network)) {
       throw std::invalid_argument("status allow '" + network +

@@ -158,6 +158,11 @@ TEST(MetricsTest, BadStatusFlagsAreStartupErrors) {
       run_hybridd({"--root", root.path().string(), "--port", "0", "--status-path", "metrics"});
   EXPECT_NE(bad_path.exit_code, 0);
   EXPECT_NE(bad_path.output.find("status path"), std::string::npos) << bad_path.output;
+  // Networks allowed to read an endpoint that is not there: a mistake worth stopping for.
+  auto allow_alone =
+      run_hybridd({"--root", root.path().string(), "--port", "0", "--status-allow", "10.0.0.0/8"});
+  EXPECT_NE(allow_alone.exit_code, 0);
+  EXPECT_NE(allow_alone.output.find("no status path"), std::string::npos) << allow_alone.output;
 }
 
 // A peer that is not on loopback is refused by default. The test needs such a peer without

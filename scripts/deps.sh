@@ -2,8 +2,8 @@
 # those missing, so a second run costs a dpkg query and no network.
 hybrid_install_deps() {
   local wanted=(cmake ninja-build g++ clang libclang-rt-14-dev pkg-config
-                libboost-dev libmagic-dev zlib1g-dev libssl-dev openssl libcli11-dev libgtest-dev libbenchmark-dev
-                libhttp-parser-dev curl ca-certificates python3 chromium)
+                libboost-dev libmagic-dev zlib1g-dev libssl-dev openssl libcli11-dev libgtest-dev
+                libbenchmark-dev libhttp-parser-dev curl ca-certificates python3 chromium)
   local missing=()
   for package in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||

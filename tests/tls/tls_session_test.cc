@@ -29,6 +29,13 @@ class TlsSessionTest : public ::testing::Test {
   std::shared_ptr<const SniContexts> contexts_ =
       test::single_certificate(shared_test_certificates(), keys_);
   SocketPair sockets_;
+
+  // Sends `bytes` as the client's first flight, without TLS, and lets `server` handshake on them.
+  TlsResult handshake_on_raw(TlsSession& server, std::string_view bytes) {
+    EXPECT_EQ(::write(sockets_.client, bytes.data(), bytes.size()),
+              static_cast<ssize_t>(bytes.size()));
+    return server.handshake();
+  }
 };
 
 TEST_F(TlsSessionTest, HandshakeWaitsForTheClientThenFinishes) {
@@ -121,9 +128,7 @@ TEST_F(TlsSessionTest, MalformedClientHelloIsAnError) {
   TlsSession server(contexts_, sockets_.server);
   // A handshake record holding a ClientHello one byte long: 0xff, where a version belongs.
   const std::string_view hello("\x16\x03\x01\x00\x05\x01\x00\x00\x01\xff", 10);
-  ASSERT_EQ(::write(sockets_.client, hello.data(), hello.size()),
-            static_cast<ssize_t>(hello.size()));
-  const TlsResult result = server.handshake();
+  const TlsResult result = handshake_on_raw(server, hello);
   EXPECT_EQ(result.status, TlsStatus::kError);
   EXPECT_FALSE(result.error.empty());
 }
@@ -131,9 +136,7 @@ TEST_F(TlsSessionTest, MalformedClientHelloIsAnError) {
 TEST_F(TlsSessionTest, GarbageIsAnErrorAndTheSessionStaysFailed) {
   TlsSession server(contexts_, sockets_.server);
   const std::string_view garbage("\x00\x01\x02\x03\xfe\xff\x80\x7f garbage", 16);
-  ASSERT_EQ(::write(sockets_.client, garbage.data(), garbage.size()),
-            static_cast<ssize_t>(garbage.size()));
-  const TlsResult result = server.handshake();
+  const TlsResult result = handshake_on_raw(server, garbage);
   EXPECT_EQ(result.status, TlsStatus::kError);
   EXPECT_FALSE(result.error.empty());
   std::array<std::byte, 16> buffer{};
@@ -144,10 +147,7 @@ TEST_F(TlsSessionTest, GarbageIsAnErrorAndTheSessionStaysFailed) {
 
 TEST_F(TlsSessionTest, PlainHttpIsAnError) {
   TlsSession server(contexts_, sockets_.server);
-  const std::string_view request = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
-  ASSERT_EQ(::write(sockets_.client, request.data(), request.size()),
-            static_cast<ssize_t>(request.size()));
-  const TlsResult result = server.handshake();
+  const TlsResult result = handshake_on_raw(server, "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
   EXPECT_EQ(result.status, TlsStatus::kError);
   EXPECT_NE(result.error.find("http request"), std::string::npos) << result.error;
 }

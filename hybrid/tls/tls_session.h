@@ -50,7 +50,9 @@ class TlsSession {
   TlsSession& operator=(TlsSession&&) noexcept;
 
   // Until kDone: the ClientHello is read, the certificate chosen by SNI, the keys agreed. CPU
-  // work (a signature, a key exchange: ~0.1–1 ms), so a worker should run it, not the reactor.
+  // work, so a worker should run it, not the reactor: on the test VM (`openssl speed`, loaded)
+  // an ECDSA P-256 signature takes 21 µs and an X25519 operation 31 µs, an RSA-2048 signature
+  // 313 µs; a full handshake needs one signature and two X25519 operations.
   TlsResult handshake();
 
   // Up to into.size() decrypted bytes. kWantRead with nothing buffered is the usual "drained".

@@ -216,14 +216,15 @@ TEST(ServerStatsTest, HandlerPoolShowsBusyThreadsQueuedJobsAndTheirWaits) {
   EXPECT_EQ(stats.handler_workers.busy, 0u);
   EXPECT_EQ(stats.handler_workers.queued, 0u);
   EXPECT_EQ(stats.handler_workers.queue_wait.count, 3u);
-  // Two requests waited for the thread the first one held for 30 ms or more: beyond 25 ms.
+  // Two requests waited for the thread the first one held for 30 ms or more: beyond 25 ms. (The
+  // first one's own wait is short, but not bounded: under TSan on a busy VM it passed 25 ms.)
   std::uint64_t waited_long = 0;
   for (std::size_t i = 1; i < stats.handler_workers.queue_wait.counts.size(); ++i) {
     if (LatencyHistogram::kUpperBoundsNs[i - 1] >= 25'000'000) {
       waited_long += stats.handler_workers.queue_wait.counts[i];
     }
   }
-  EXPECT_EQ(waited_long, 2u);
+  EXPECT_GE(waited_long, 2u);
   EXPECT_EQ(stats.request_duration.count, 3u);
   EXPECT_GE(stats.request_duration.sum_ns, 3 * 30'000'000u);
 }

@@ -21,6 +21,13 @@ class Exposition {
     out_ += '\n';
   }
 
+  // A family of one unlabelled sample.
+  void single(std::string_view name, std::string_view type, std::string_view help,
+              std::uint64_t value) {
+    family(name, type, help);
+    sample(name, {}, value);
+  }
+
   void sample(std::string_view name, std::string_view labels, std::uint64_t value) {
     line(name, labels, std::to_string(value));
   }
@@ -112,10 +119,9 @@ void pool_families(Exposition& out, const PoolStats& fast, const PoolStats& hand
 
 std::string prometheus_text(const ServerStats& stats) {
   Exposition out;
-  out.family("hybrid_connections_accepted_total", "counter", "Connections accepted.");
-  out.sample("hybrid_connections_accepted_total", {}, stats.connections_accepted);
-  out.family("hybrid_connections_open", "gauge", "Connections open now.");
-  out.sample("hybrid_connections_open", {}, stats.connections_open);
+  out.single("hybrid_connections_accepted_total", "counter", "Connections accepted.",
+             stats.connections_accepted);
+  out.single("hybrid_connections_open", "gauge", "Connections open now.", stats.connections_open);
 
   out.family("hybrid_responses_total", "counter", "Responses by status class.");
   for (std::size_t i = 0; i < stats.responses_by_class.size(); ++i) {
@@ -128,32 +134,29 @@ std::string prometheus_text(const ServerStats& stats) {
     out.sample("hybrid_route_requests_total", "route=\"" + label_value(route.route) + "\"",
                route.requests);
   }
-  out.family("hybrid_handler_requests_total", "counter", "Requests answered by handlers.");
-  out.sample("hybrid_handler_requests_total", {}, stats.handler_requests);
-  out.family("hybrid_overloaded_total", "counter",
-             "503 answers for a full handler queue or a wait past max_queue_wait.");
-  out.sample("hybrid_overloaded_total", {}, stats.overloaded);
-  out.family("hybrid_sent_bytes_total", "counter",
-             "Bytes written to client sockets, heads and bodies.");
-  out.sample("hybrid_sent_bytes_total", {}, stats.bytes_sent);
+  out.single("hybrid_handler_requests_total", "counter", "Requests answered by handlers.",
+             stats.handler_requests);
+  out.single("hybrid_overloaded_total", "counter",
+             "503 answers for a full handler queue or a wait past max_queue_wait.",
+             stats.overloaded);
+  out.single("hybrid_sent_bytes_total", "counter",
+             "Bytes written to client sockets, heads and bodies.", stats.bytes_sent);
   out.family("hybrid_request_duration_seconds", "histogram",
              "Time from a request being read to its response handed to the kernel.");
   out.histogram("hybrid_request_duration_seconds", {}, stats.request_duration);
 
-  out.family("hybrid_jobs_dispatched_total", "counter",
-             "Connections handed to the workers with requests.");
-  out.sample("hybrid_jobs_dispatched_total", {}, stats.jobs_dispatched);
+  out.single("hybrid_jobs_dispatched_total", "counter",
+             "Connections handed to the workers with requests.", stats.jobs_dispatched);
   pool_families(out, stats.workers, stats.handler_workers);
 
-  out.family("hybrid_file_cache_hits_total", "counter", "Small files answered from memory.");
-  out.sample("hybrid_file_cache_hits_total", {}, stats.file_cache_hits);
-  out.family("hybrid_file_cache_misses_total", "counter",
-             "Lookups in the small-file cache that found nothing fresh.");
-  out.sample("hybrid_file_cache_misses_total", {}, stats.file_cache_misses);
-  out.family("hybrid_gzip_cache_hits_total", "counter", "Compressed copies reused.");
-  out.sample("hybrid_gzip_cache_hits_total", {}, stats.gzip_cache_hits);
-  out.family("hybrid_gzip_cache_misses_total", "counter", "Files compressed anew.");
-  out.sample("hybrid_gzip_cache_misses_total", {}, stats.gzip_cache_misses);
+  out.single("hybrid_file_cache_hits_total", "counter", "Small files answered from memory.",
+             stats.file_cache_hits);
+  out.single("hybrid_file_cache_misses_total", "counter",
+             "Lookups in the small-file cache that found nothing fresh.", stats.file_cache_misses);
+  out.single("hybrid_gzip_cache_hits_total", "counter", "Compressed copies reused.",
+             stats.gzip_cache_hits);
+  out.single("hybrid_gzip_cache_misses_total", "counter", "Files compressed anew.",
+             stats.gzip_cache_misses);
   return out.take();
 }
 

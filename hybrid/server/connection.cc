@@ -128,19 +128,13 @@ Frame Connection::frame_next(const http::ParseLimits& limits, http::Request& req
 FlushResult Connection::flush_output(OwnedCounter& sent_bytes, std::uint64_t turn_bytes) {
   while (true) {
     while (output.size() > output_begin) {
-      ssize_t sent = ::send(fd, output.data() + output_begin, output.size() - output_begin,
-                            MSG_NOSIGNAL | (has_pending_body() ? MSG_MORE : 0));
-      if (sent > 0) {
-        sent_bytes.add(static_cast<std::uint64_t>(sent));
-        output_begin += static_cast<std::size_t>(sent);
-        turn_bytes -= std::min(turn_bytes, static_cast<std::uint64_t>(sent));
-      } else if (sent < 0 && errno == EINTR) {
-        continue;
-      } else if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        return FlushResult::kBlocked;
-      } else {
-        return FlushResult::kFailed;
-      }
+      StreamResult sent =
+          transmit(output.data() + output_begin, output.size() - output_begin, has_pending_body());
+      if (sent.status == StreamStatus::kBlocked) return FlushResult::kBlocked;
+      if (sent.status != StreamStatus::kDone) return FlushResult::kFailed;
+      sent_bytes.add(sent.bytes);
+      output_begin += sent.bytes;
+      turn_bytes -= std::min<std::uint64_t>(turn_bytes, sent.bytes);
     }
     release_bytes();
 
@@ -174,6 +168,31 @@ FlushResult Connection::flush_output(OwnedCounter& sent_bytes, std::uint64_t tur
   }
   clear_output();
   return FlushResult::kDone;
+}
+
+StreamResult Connection::receive(char* into, std::size_t space) {
+  while (true) {
+    ssize_t got = ::recv(fd, into, space, 0);
+    if (got > 0) return {StreamStatus::kDone, static_cast<std::size_t>(got)};
+    if (got == 0) return {StreamStatus::kClosed, 0};
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return {StreamStatus::kBlocked, 0};
+    return {StreamStatus::kFailed, 0};
+  }
+}
+
+StreamResult Connection::transmit(const char* bytes, std::size_t length, bool more) {
+  while (true) {
+    ssize_t sent = ::send(fd, bytes, length, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+    if (sent >= 0) {
+      // send() of a non-empty buffer never returns 0; were it to, retrying would spin.
+      return sent > 0 ? StreamResult{StreamStatus::kDone, static_cast<std::size_t>(sent)}
+                      : StreamResult{StreamStatus::kFailed, 0};
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return {StreamStatus::kBlocked, 0};
+    return {StreamStatus::kFailed, 0};
+  }
 }
 
 void Connection::stash_output(const char* bytes, std::size_t length) {

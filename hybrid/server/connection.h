@@ -96,6 +96,18 @@ enum class HeadParse : unsigned char { kFull, kBoundsOnly };
 // handles short turns far better than one 1 MiB burst).
 enum class FlushResult : unsigned char { kDone, kBlocked, kYielded, kFailed };
 
+// What one read or write on the connection's byte stream did.
+enum class StreamStatus : unsigned char {
+  kDone,     // `bytes` (at least one) were read or written
+  kBlocked,  // nothing now: wait for readiness
+  kClosed,   // reads only: the client closed its side, nothing more will come
+  kFailed,   // reset, or worse: close the connection
+};
+struct StreamResult {
+  StreamStatus status = StreamStatus::kDone;
+  std::size_t bytes = 0;
+};
+
 // Bytes one connection may send per turn, heads included, and file bytes per sendfile call.
 // Measured on loopback, 1 MiB responses at 10 connections, server CPU per response (medians,
 // benches/RESULTS.md): 128 KiB ~170 µs, 160-192 KiB ~180-190 µs, 256 KiB ~195 µs, but 112 KiB
@@ -221,6 +233,11 @@ struct Connection final : reactor::EventHandler {
   // the peer is gone or the file shrank (close the connection). Adds what it wrote to `sent`,
   // the calling thread's counter.
   FlushResult flush_output(OwnedCounter& sent, std::uint64_t turn_bytes = kUnlimitedTurn);
+
+  // The byte stream's only reads and writes: everything the client sends and everything sent to
+  // it passes here. `more`: further bytes follow at once (corks a partial packet).
+  StreamResult receive(char* into, std::size_t space);
+  StreamResult transmit(const char* bytes, std::size_t length, bool more);
 
   // Keeps `bytes` as pending output (a copy; the slow path only), after what is pending.
   void stash_output(const char* bytes, std::size_t length);

@@ -1101,15 +1101,12 @@ bool RequestWorker::send_now(std::string& bytes, std::chrono::steady_clock::time
 FlushResult RequestWorker::flush(Connection& connection) {
   std::size_t sent_total = 0;
   while (sent_total < batch_size_) {
-    int flags = MSG_NOSIGNAL | (connection.has_pending_output() ? MSG_MORE : 0);
-    ssize_t sent =
-        ::send(connection.fd, batch_.data() + sent_total, batch_size_ - sent_total, flags);
-    if (sent > 0) {
-      metrics_.bytes_sent.add(static_cast<std::uint64_t>(sent));
-      sent_total += static_cast<std::size_t>(sent);
-    } else if (sent < 0 && errno == EINTR) {
-      continue;
-    } else if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    StreamResult sent = connection.transmit(batch_.data() + sent_total, batch_size_ - sent_total,
+                                            connection.has_pending_output());
+    if (sent.status == StreamStatus::kDone) {
+      metrics_.bytes_sent.add(sent.bytes);
+      sent_total += sent.bytes;
+    } else if (sent.status == StreamStatus::kBlocked) {
       // Anything already pending was answered after the batch (an in-memory body too large for
       // it): the batch's rest goes first.
       connection.stash_output_first(batch_.data() + sent_total, batch_size_ - sent_total);

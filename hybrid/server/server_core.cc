@@ -576,27 +576,27 @@ bool ServerCore::fill_input(Connection& connection) {
       connection.input_maybe_more = true;
       return true;
     }
-    ssize_t got = ::recv(connection.fd, connection.input.get() + connection.input_size, space, 0);
-    if (got > 0) {
-      connection.input_size += static_cast<std::size_t>(got);
-      // A short read drained the socket: edge-triggered epoll reports the next bytes, so the
-      // read that would only return EAGAIN is skipped.
-      if (static_cast<std::size_t>(got) < space) {
+    StreamResult got = connection.receive(connection.input.get() + connection.input_size, space);
+    switch (got.status) {
+      case StreamStatus::kDone:
+        connection.input_size += got.bytes;
+        // A short read drained the socket: edge-triggered epoll reports the next bytes, so the
+        // read that would only return EAGAIN is skipped.
+        if (got.bytes < space) {
+          connection.input_maybe_more = false;
+          return true;
+        }
+        break;
+      case StreamStatus::kClosed:
+        connection.reactor_only.peer_closed = true;
         connection.input_maybe_more = false;
         return true;
-      }
-    } else if (got == 0) {
-      connection.reactor_only.peer_closed = true;
-      connection.input_maybe_more = false;
-      return true;
-    } else if (errno == EINTR) {
-      continue;
-    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      connection.input_maybe_more = false;
-      return true;
-    } else {
-      close_connection(connection);  // reset by peer, or worse
-      return false;
+      case StreamStatus::kBlocked:
+        connection.input_maybe_more = false;
+        return true;
+      case StreamStatus::kFailed:
+        close_connection(connection);  // reset by peer, or worse
+        return false;
     }
   }
 }

@@ -62,7 +62,11 @@ int on_ticket(SSL* ssl, unsigned char* name, unsigned char* iv, EVP_CIPHER_CTX* 
       set_hmac_key(mac, found->key);
   forget(found->key);
   if (!opened) return -1;
-  return found->is_current ? 1 : 2;
+  // Always a fresh ticket, not only for a previous key's: TLS 1.3 clients use each ticket once
+  // (RFC 8446 §C.4), and after a resumption OpenSSL sends a new ticket only when told to, so a
+  // plain 1 here made every other connection of such a client a full handshake (measured: 500
+  // of 1098 resumed, benches/compare --tls). A ticket costs one AES and one HMAC.
+  return 2;
 }
 
 }  // namespace

@@ -5,7 +5,7 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-install(TARGETS hybrid_http hybrid_reactor hybrid_pool hybrid_server hybrid
+install(TARGETS hybrid_http hybrid_reactor hybrid_pool hybrid_tls hybrid_server hybrid
         EXPORT hybridTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})

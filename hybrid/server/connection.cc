@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <span>
 #include <string_view>
 
 #include "hybrid/server/body_buffers.h"
@@ -19,10 +20,13 @@ std::size_t connection_input_capacity(const http::ParseLimits& limits) {
   return limits.max_head_bytes + 1;
 }
 
-void Connection::reset(int new_fd) {
+void Connection::reset(int new_fd, StreamKind kind, bool redirects) {
   clear_output();
   fd = new_fd;
   peer[0] = '\0';
+  stream = kind;
+  tls.reset();
+  redirect_to_https = redirects;
   input_size = input_consumed = head_scanned = 0;
   input_maybe_more = false;
   body.reset();
@@ -136,29 +140,24 @@ FlushResult Connection::flush_output(OwnedCounter& sent_bytes, std::uint64_t tur
       output_begin += sent.bytes;
       turn_bytes -= std::min<std::uint64_t>(turn_bytes, sent.bytes);
     }
-    release_bytes();
+    // Without kernel TLS, the storage takes the file's next piece.
+    if (file_remaining == 0 || can_send_file()) release_bytes();
 
     while (file_remaining > 0) {
       if (turn_bytes == 0) return FlushResult::kYielded;
-      std::size_t chunk = static_cast<std::size_t>(
-          std::min({file_remaining, turn_bytes, std::uint64_t{kWriteTurnBytes}}));
-      ssize_t sent = ::sendfile(fd, file_fd.get(), &file_offset, chunk);
-      if (sent > 0) {
-        sent_bytes.add(static_cast<std::uint64_t>(sent));
-        file_remaining -= static_cast<std::uint64_t>(sent);
-        turn_bytes -= static_cast<std::uint64_t>(sent);
-      } else if (sent == 0) {
-        // The file shrank after its length went out in Content-Length: the only honest move is
-        // to close, so the client sees a short body instead of a desynchronised stream.
-        return FlushResult::kFailed;
-      } else if (errno == EINTR) {
-        continue;
-      } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        return FlushResult::kBlocked;
-      } else {
-        return FlushResult::kFailed;
+      if (!can_send_file()) {
+        if (!load_file_piece()) return FlushResult::kFailed;
+        break;
       }
+      StreamResult sent = transmit_file(static_cast<std::size_t>(
+          std::min({file_remaining, turn_bytes, std::uint64_t{kWriteTurnBytes}})));
+      if (sent.status == StreamStatus::kBlocked) return FlushResult::kBlocked;
+      if (sent.status != StreamStatus::kDone) return FlushResult::kFailed;
+      sent_bytes.add(sent.bytes);
+      file_remaining -= sent.bytes;
+      turn_bytes -= sent.bytes;
     }
+    if (output.size() > output_begin) continue;  // a piece of the file, loaded to be encrypted
 
     if (next_part >= parts.size()) break;
     const Part& part = parts[next_part++];
@@ -170,7 +169,35 @@ FlushResult Connection::flush_output(OwnedCounter& sent_bytes, std::uint64_t tur
   return FlushResult::kDone;
 }
 
+namespace {
+
+StreamResult from_tls(const tls::TlsResult& result) {
+  switch (result.status) {
+    case tls::TlsStatus::kDone:
+      return {StreamStatus::kDone, result.bytes};
+    // A read that wants to write (a TLS 1.3 post-handshake message) waits for readiness like
+    // any other: the connection is registered for both directions, and every event of a
+    // reading connection reads again. A write that wants to read cannot happen without
+    // renegotiation, which is off.
+    case tls::TlsStatus::kWantRead:
+    case tls::TlsStatus::kWantWrite:
+      return {StreamStatus::kBlocked, 0};
+    case tls::TlsStatus::kClosed:
+      return {StreamStatus::kClosed, 0};
+    case tls::TlsStatus::kError:
+      break;
+  }
+  return {StreamStatus::kFailed, 0};
+}
+
+// Bytes read from a file per TLS record: its largest plaintext (RFC 8446 §5.1).
+constexpr std::size_t kFilePieceBytes = 16 * 1024;
+
+}  // namespace
+
 StreamResult Connection::receive(char* into, std::size_t space) {
+  if (stream == StreamKind::kTls)
+    return from_tls(tls->read(std::as_writable_bytes(std::span(into, space))));
   while (true) {
     ssize_t got = ::recv(fd, into, space, 0);
     if (got > 0) return {StreamStatus::kDone, static_cast<std::size_t>(got)};
@@ -182,6 +209,10 @@ StreamResult Connection::receive(char* into, std::size_t space) {
 }
 
 StreamResult Connection::transmit(const char* bytes, std::size_t length, bool more) {
+  if (stream == StreamKind::kTls) {
+    StreamResult sent = from_tls(tls->write(std::as_bytes(std::span(bytes, length))));
+    return sent.status == StreamStatus::kClosed ? StreamResult{StreamStatus::kFailed, 0} : sent;
+  }
   while (true) {
     ssize_t sent = ::send(fd, bytes, length, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
     if (sent >= 0) {
@@ -193,6 +224,41 @@ StreamResult Connection::transmit(const char* bytes, std::size_t length, bool mo
     if (errno == EAGAIN || errno == EWOULDBLOCK) return {StreamStatus::kBlocked, 0};
     return {StreamStatus::kFailed, 0};
   }
+}
+
+StreamResult Connection::transmit_file(std::size_t length) {
+  if (stream == StreamKind::kTls) {
+    StreamResult sent = from_tls(tls->send_file(file_fd.get(), file_offset, length));
+    if (sent.status == StreamStatus::kDone) file_offset += static_cast<off_t>(sent.bytes);
+    return sent.status == StreamStatus::kClosed ? StreamResult{StreamStatus::kFailed, 0} : sent;
+  }
+  while (true) {
+    ssize_t sent = ::sendfile(fd, file_fd.get(), &file_offset, length);
+    if (sent > 0) return {StreamStatus::kDone, static_cast<std::size_t>(sent)};
+    // 0: the file shrank after its length went out in Content-Length. The only honest move is
+    // to close, so the client sees a short body instead of a desynchronised stream.
+    if (sent == 0) return {StreamStatus::kFailed, 0};
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return {StreamStatus::kBlocked, 0};
+    return {StreamStatus::kFailed, 0};
+  }
+}
+
+bool Connection::load_file_piece() {
+  const std::size_t length =
+      static_cast<std::size_t>(std::min<std::uint64_t>(file_remaining, kFilePieceBytes));
+  output.resize(length);
+  output_begin = 0;
+  std::size_t got = 0;
+  while (got < length) {
+    ssize_t n = ::pread(file_fd.get(), output.data() + got, length - got, file_offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;  // shrank (as sendfile's 0 above), or unreadable
+    got += static_cast<std::size_t>(n);
+    file_offset += n;
+  }
+  file_remaining -= length;
+  return true;
 }
 
 void Connection::stash_output(const char* bytes, std::size_t length) {

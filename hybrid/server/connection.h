@@ -28,6 +28,7 @@
 #include "hybrid/reactor/timeout_list.h"
 #include "hybrid/server/thread_metrics.h"
 #include "hybrid/server/unique_fd.h"
+#include "hybrid/tls/tls_session.h"
 
 namespace hybrid::server {
 
@@ -51,6 +52,16 @@ enum class Outcome : unsigned char {
   // Written so far; the next request (unanswered, at the front) is a blocking handler's: the
   // fast lane's worker passes the connection to the handler pool instead of the reactor.
   kHandOff,
+  // The TLS handshake waits for the client: run its next step on the socket's next readiness.
+  kHandshaking,
+};
+
+// What carries the connection's bytes.
+enum class StreamKind : unsigned char {
+  kPlain,         // HTTP over TCP
+  kTlsHello,      // a TLS listener's connection before its first bytes were looked at
+  kTlsHandshake,  // the session exists; workers run its handshake a step at a time
+  kTls,           // HTTP over TLS
 };
 
 // What the connection needs once its output is out.
@@ -126,14 +137,20 @@ struct Connection final : reactor::EventHandler {
   }
   void on_events(std::uint32_t events) override;
 
-  // Back to the state of a new object, for `fd` (-1: a free connection), keeping only the input
-  // buffer's memory, which its owner pools (the reactor takes it first when it wants it back).
-  // The one place a connection's state is reset. Closes nothing: the caller closes the fd.
-  void reset(int new_fd);
+  // Back to the state of a new object, for `fd` (-1: a free connection) carried by `kind`,
+  // keeping only the input buffer's memory, which its owner pools (the reactor takes it first
+  // when it wants it back). The one place a connection's state is reset. Closes nothing: the
+  // caller closes the fd.
+  void reset(int new_fd, StreamKind kind = StreamKind::kPlain, bool redirects = false);
 
   // ---- owned by the current owner ----
   int fd = -1;
   char peer[48] = {};  // the client's address, filled at accept when access logging is on
+  StreamKind stream = StreamKind::kPlain;
+  std::optional<tls::TlsSession> tls;  // from kTlsHandshake on
+  // Accepted by the plain listener of a TLS server (ServerOptions::redirect_http_port): every
+  // request is answered 308 to its https:// URL.
+  bool redirect_to_https = false;
 
   // Input: [0, input_size) received, [0, input_consumed) already answered.
   std::unique_ptr<char[]> input;
@@ -235,9 +252,16 @@ struct Connection final : reactor::EventHandler {
   FlushResult flush_output(OwnedCounter& sent, std::uint64_t turn_bytes = kUnlimitedTurn);
 
   // The byte stream's only reads and writes: everything the client sends and everything sent to
-  // it passes here. `more`: further bytes follow at once (corks a partial packet).
+  // it passes here, through TLS once the handshake is done. `more`: further bytes follow at once
+  // (corks a partial packet). A TLS read may return less than `space` with more to come: only a
+  // plain read that came back short has drained the socket.
   StreamResult receive(char* into, std::size_t space);
   StreamResult transmit(const char* bytes, std::size_t length, bool more);
+  // Up to `length` bytes of file_fd from file_offset (advanced), straight from the page cache:
+  // sendfile, or SSL_sendfile with kernel TLS. Only when can_send_file().
+  StreamResult transmit_file(std::size_t length);
+  // Without kernel TLS, file bytes must pass through user space to be encrypted.
+  bool can_send_file() const { return stream != StreamKind::kTls || tls->kernel_sends(); }
 
   // Keeps `bytes` as pending output (a copy; the slow path only), after what is pending.
   void stash_output(const char* bytes, std::size_t length);
@@ -255,6 +279,9 @@ struct Connection final : reactor::EventHandler {
 
  private:
   void compact_input();
+  // Without kernel TLS: the next piece of the file range becomes the pending bytes (read into
+  // the output's storage, which it reuses piece after piece). False if the file shrank.
+  bool load_file_piece();
   // Pending output becomes `first` then `second` (either may view the old output).
   void replace_output(std::string_view first, std::string_view second);
   void release_bytes();

@@ -12,6 +12,7 @@
 
 #include "hybrid/http/mime.h"
 #include "hybrid/http/target.h"
+#include "hybrid/server/certificates.h"
 
 namespace hybrid::server {
 namespace {
@@ -134,7 +135,8 @@ FileChoice FileResponder::choose(RootDir root, std::string_view target, std::spa
   }
   std::size_t length = normalized.length;
   path_[length] = '\0';
-  if (!serve_dotfiles_ && names_hidden_file(std::string_view(path_.data(), length))) {
+  if ((!serve_dotfiles_ && names_hidden_file(std::string_view(path_.data(), length))) ||
+      (hide_site_certificates_ && is_certificate_file(std::string_view(path_.data(), length)))) {
     choice.status = http::Status::kNotFound;
     return choice;
   }

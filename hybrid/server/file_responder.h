@@ -52,6 +52,9 @@ class FileResponder {
   // listing (FileChoice::listing) instead of 404.
   void list_directories(bool on) { list_directories_ = on; }
 
+  // A site's own TLS certificate and key (certificates.h) at its top are 404, never content.
+  void hide_site_certificates(bool on) { hide_site_certificates_ = on; }
+
   // Resolves a request-target. Nothing outside the root is ever opened: the path is decoded and
   // normalised (http/target.h), then opened with RESOLVE_BENEATH so symlinks that lead out are
   // refused by the kernel, not by string checks. A directory asked for with a trailing slash
@@ -74,6 +77,7 @@ class FileResponder {
   RootDir root_;
   bool serve_dotfiles_;
   bool list_directories_ = false;
+  bool hide_site_certificates_ = false;
   SmallFileCache* cache_ = nullptr;
   std::size_t max_cached_file_ = 0;
   std::vector<char> path_;

@@ -26,6 +26,7 @@
 #include "hybrid/http/response_head.h"
 #include "hybrid/http/target.h"
 #include "hybrid/server/directory_reader.h"
+#include "hybrid/server/virtual_hosts.h"
 
 namespace hybrid::server {
 namespace {
@@ -83,10 +84,17 @@ RequestWorker::RequestWorker(const SharedRoot& root, const ResponseSettings& set
     files_.use_cache(&*file_cache_, settings.small_file_limit);
   }
   files_.list_directories(settings.autoindex);
+  files_.hide_site_certificates(settings.hide_site_certificates);
   batch_.resize(kBatchedResponses * response_room_);
 }
 
 void RequestWorker::serve(Connection& connection) {
+  if (connection.stream == StreamKind::kTlsHandshake) {
+    metrics_.jobs_started.add();
+    connection.completion = step_handshake(connection);
+    metrics_.jobs_finished.add();
+    return;
+  }
   // The reactor only found where the head ends; the one full parse happens here, so no
   // connection carries a parsed request.
   Frame frame = connection.frame_next(settings_.parse, request_);
@@ -183,6 +191,8 @@ RequestWorker::Answer RequestWorker::respond(Connection& connection, Frame frame
   const bool head_only = request.method == http::Method::kHead;
   const bool keep_alive =
       http::wants_keep_alive(request) && !draining_.load(std::memory_order_relaxed);
+  if (connection.redirect_to_https)
+    return respond_https_redirect(connection, keep_alive, head_only);
   if (connection.exchange) {
     // Dispatched again with the answer a handler gave later: it answers this request.
     std::shared_ptr<ResponseExchange> exchange = std::move(connection.exchange);
@@ -722,6 +732,77 @@ RequestWorker::Answer RequestWorker::respond_error(http::Status status, bool kee
   batch_size_ += length;
   std::size_t body_length = body.empty() ? http::default_body(status).size() : body.size();
   return {keep_alive, status, head_only ? 0 : body_length};
+}
+
+Completion RequestWorker::step_handshake(Connection& connection) {
+  const tls::TlsResult result = connection.tls->handshake();
+  switch (result.status) {
+    case tls::TlsStatus::kDone:
+      connection.stream = StreamKind::kTls;
+      // The request may have come with the client's last handshake flight, and edge-triggered
+      // epoll will not report those bytes again: the reactor reads at once.
+      connection.input_maybe_more = true;
+      return {Outcome::kDone, AfterOutput::kKeepOpen};
+    case tls::TlsStatus::kWantRead:
+    case tls::TlsStatus::kWantWrite:
+      return {Outcome::kHandshaking, AfterOutput::kKeepOpen};
+    case tls::TlsStatus::kClosed:
+    case tls::TlsStatus::kError:
+      break;
+  }
+  if (settings_.diagnostics != nullptr) {
+    settings_.diagnostics->write(LogLevel::kDebug, "TLS handshake with %s failed: %s",
+                                 connection.peer[0] != '\0' ? connection.peer : "-",
+                                 result.error.empty() ? "closed" : result.error.c_str());
+  }
+  return {Outcome::kAbort, AfterOutput::kClose};
+}
+
+RequestWorker::Answer RequestWorker::respond_https_redirect(Connection& connection, bool keep_alive,
+                                                            bool head_only) {
+  const http::Request& request = request_;
+  connection.consume_request();
+  const http::Status verdict = http::check_request(request);
+  if (verdict == http::Status::kBadRequest) return respond_error(verdict, false, head_only);
+  // A body is not read: the client sends it again to the new URL. Close after the answer.
+  if (http::body_framing(request).kind == http::BodyKind::kNone) {
+    client_may_send_ = false;
+  } else {
+    keep_alive = false;
+  }
+  http::TargetParts parts;
+  if (request.target == "*") {
+    parts.path = "/";
+  } else if (!http::split_target(request.target, parts)) {
+    return respond_error(http::Status::kBadRequest, false, head_only);
+  }
+  // RFC 9112 §3.2.2: an absolute-form target's authority wins over Host. The name is checked
+  // (normalize_host) before it goes into a header: nothing but a DNS name or an IP literal.
+  std::string_view authority =
+      parts.host.empty() ? request.find_header("Host").value_or("") : parts.host;
+  char host[256];
+  const std::size_t host_length = normalize_host(authority, host, sizeof host);
+  if (host_length == 0) return respond_error(http::Status::kBadRequest, false, head_only);
+  std::string location = "https://";
+  const std::string_view name(host, host_length);
+  if (name.find(':') != std::string_view::npos) {
+    location.append("[").append(name).append("]");  // an IPv6 literal
+  } else {
+    location.append(name);
+  }
+  if (settings_.https_port != 443)
+    location.append(":").append(std::to_string(settings_.https_port));
+  location.append(parts.path);
+  if (!parts.query.empty()) location.append("?").append(parts.query);
+  http::ErrorResponseOptions options{.keep_alive = keep_alive,
+                                     .head_only = head_only,
+                                     .location = location,
+                                     .date = http::http_date_now()};
+  const std::size_t length =
+      http::build_error_response(batch_room(), http::Status::kPermanentRedirect, options);
+  if (length == 0) return respond_error(http::Status::kUriTooLong, false, head_only);
+  batch_size_ += length;
+  return {keep_alive, http::Status::kPermanentRedirect, 0};
 }
 
 RequestWorker::Answer RequestWorker::respond_status(Connection& connection, bool keep_alive,

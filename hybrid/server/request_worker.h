@@ -46,7 +46,10 @@ struct ResponseSettings {
   int max_requests_per_job = 64;
   std::string cache_control;  // sent on 200, 206 and 304 when not empty
   bool serve_dotfiles = false;
-  bool autoindex = false;      // list a directory without index.html (HTML, or JSON: ?format=json)
+  bool autoindex = false;  // list a directory without index.html (HTML, or JSON: ?format=json)
+  bool hide_site_certificates = false;  // TLS with virtual hosts: sites' cert.pem/key.pem are 404
+  // Connections of the redirect listener (Connection::redirect_to_https) are sent here.
+  std::uint16_t https_port = 443;
   bool precompressed = false;  // serve file.br / file.gz siblings to clients that accept them
   // On-the-fly gzip of compressible files (256 B – 1 MiB) when not 0: each worker caches up to
   // this many bytes of compressed copies.
@@ -160,6 +163,10 @@ class RequestWorker final : public InlineSink {
                              const char* what) const;
   // The metrics endpoint (settings_.status_path), in the Prometheus text format.
   Answer respond_status(Connection& connection, bool keep_alive, bool head_only);
+  // 308 to the request's https:// URL (the redirect listener's only answer).
+  Answer respond_https_redirect(Connection& connection, bool keep_alive, bool head_only);
+  // One step of a TLS handshake: what the reactor does next.
+  Completion step_handshake(Connection& connection);
   Answer respond_error(http::Status status, bool keep_alive, bool head_only,
                        std::span<const http::Header> headers = {});
   // A handler's response (or a service error) for the current request.

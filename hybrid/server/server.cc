@@ -15,7 +15,12 @@ std::uint16_t Server::port() const {
   return core_->listener().port();
 }
 std::string Server::url() const {
-  return core_->listener().url();
+  std::string url = core_->listener().url();
+  if (!core_->options().tls_certificate.empty()) url.replace(0, url.find(':'), "https");
+  return url;
+}
+std::uint16_t Server::redirect_port() const {
+  return core_->redirect_port();
 }
 std::size_t Server::threads() const {
   return core_->threads();
@@ -53,6 +58,9 @@ void Server::stop() {
 }
 bool Server::reopen_logs() {
   return core_->reopen_access_log();
+}
+bool Server::reload_certificates() {
+  return core_->reload_certificates();
 }
 ServerStats Server::stats() const {
   return core_->stats();

@@ -26,6 +26,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -104,6 +105,21 @@ struct ServerOptions {
   // Name-based virtual hosts: the site for Host h is vhosts/h/, else vhosts/default/, else 421.
   // Empty: `root` serves every host.
   std::filesystem::path vhosts;
+
+  // HTTPS: a PEM certificate chain (the leaf first) and its unencrypted key make the listener
+  // speak TLS 1.2 and 1.3 only (docs/tls.md has the policy); plain HTTP sent to it is answered
+  // 400 and closed, as nginx does. With `vhosts`, a site directory holding cert.pem and key.pem
+  // serves that certificate to clients naming the site (SNI); those two files are then never
+  // served as content. Empty: plain HTTP. Unreadable or mismatched files fail the constructor.
+  std::filesystem::path tls_certificate;
+  std::filesystem::path tls_key;
+  // The session-ticket key period: a ticket resumes a session for one to two periods, and keys
+  // rotate in memory (tls/ticket_keys.h). An hour, as a compromise between resumption rate and
+  // how long a stolen key decrypts recorded traffic.
+  std::chrono::seconds tls_ticket_period{3600};
+  // With TLS: a second, plain listener on this port (same address; 0: an ephemeral one, see
+  // Server::redirect_port()) that answers every request 308 with its https:// URL.
+  std::optional<std::uint16_t> redirect_http_port;
   // Run the workers, and the thread inside run() while it runs, under SCHED_BATCH (threads under
   // the default policy only; no privilege needed): the reactor and its workers then stop
   // preempting each other on every wake-up, and a round of requests reaches a worker as one
@@ -164,6 +180,15 @@ class Server {
   // takes the old one's descriptor. False (errno set) when the path cannot be opened: logging
   // goes on into the old file. True when there is no log file to reopen.
   bool reopen_logs();
+
+  // Any thread: loads the TLS certificates again (hybridd does it on SIGHUP) for connections
+  // accepted from then on; open connections keep theirs, and so do session tickets. False, with
+  // the reason in the diagnostic log, when a file cannot be loaded: the old certificates stay.
+  // True without TLS.
+  bool reload_certificates();
+
+  // The plain listener's port with redirect_http_port, else 0.
+  std::uint16_t redirect_port() const;
 
   // What the server has done so far, summed from every thread's own counters (which cost the
   // hot path no lock and no syscall). Any thread; prometheus_text() writes it as the endpoint

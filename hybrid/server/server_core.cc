@@ -16,6 +16,9 @@
 #include <system_error>
 #include <thread>
 
+#include "hybrid/server/certificates.h"
+#include "hybrid/tls/client_hello.h"
+
 namespace hybrid::server {
 namespace {
 
@@ -52,6 +55,12 @@ void validate(const ServerOptions& options) {
        options.status_path.find_first_of("?# \t\r\n") != std::string::npos)) {
     throw std::invalid_argument("status path '" + options.status_path +
                                 "' must be a path starting with '/', without query");
+  }
+  if (options.redirect_http_port && options.tls_certificate.empty()) {
+    throw std::invalid_argument("redirecting plain HTTP to HTTPS needs a TLS certificate");
+  }
+  if (options.tls_ticket_period.count() <= 0) {
+    throw std::invalid_argument("the TLS ticket period must be positive");
   }
   if (options.status_path.empty() && !options.status_allow.empty()) {
     throw std::invalid_argument("status allow is set, but there is no status path to allow");
@@ -141,6 +150,11 @@ ServerCore::ServerCore(ServerOptions options)
     settings_.virtual_hosts = virtual_hosts_.get();
   }
   input_capacity_ = connection_input_capacity(settings_.parse);
+  if (!options_.tls_certificate.empty() || !options_.tls_key.empty()) {
+    ticket_keys_ = std::make_shared<tls::TicketKeys>(options_.tls_ticket_period);
+    certificates_.store(load_certificates(options_, ticket_keys_));
+    settings_.hide_site_certificates = !options_.vhosts.empty();
+  }
 
   root_ = DocumentRoot::open(options_.root);
   if (!root_) {
@@ -159,10 +173,19 @@ ServerCore::ServerCore(ServerOptions options)
       throw std::system_error(errno, std::generic_category(),
                               "access log '" + options_.access_log.string() + "'");
     }
-    listener_ = std::make_unique<reactor::Listener>(options_.bind_address, options_.port,
-                                                    reactor::kDefaultBacklog, options_.reuse_port);
-    if (int error = loop_.add(listener_->fd(), EPOLLIN, listener_events_); error != 0) {
-      throw std::system_error(error, std::generic_category(), "epoll_ctl(listener)");
+    main_listener_.listener = std::make_unique<reactor::Listener>(
+        options_.bind_address, options_.port, reactor::kDefaultBacklog, options_.reuse_port);
+    if (options_.redirect_http_port) {
+      redirect_listener_.listener =
+          std::make_unique<reactor::Listener>(options_.bind_address, *options_.redirect_http_port,
+                                              reactor::kDefaultBacklog, options_.reuse_port);
+    }
+    settings_.https_port = main_listener_.listener->port();
+    for (ListenerEvents* source : {&main_listener_, &redirect_listener_}) {
+      if (!source->listener) continue;
+      if (int error = loop_.add(source->listener->fd(), EPOLLIN, *source); error != 0) {
+        throw std::system_error(error, std::generic_category(), "epoll_ctl(listener)");
+      }
     }
     std::size_t threads = options_.threads;
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
@@ -204,6 +227,19 @@ ServerCore::~ServerCore() {
   workers_.clear();  // flushes the access log
   handler_workers_.clear();
   if (access_log_fd_ >= 0) ::close(access_log_fd_);
+}
+
+bool ServerCore::reload_certificates() {
+  if (!ticket_keys_) return true;
+  try {
+    certificates_.store(load_certificates(options_, ticket_keys_));
+  } catch (const std::exception& error) {
+    diagnostics_.write(LogLevel::kError, "cannot reload the TLS certificates: %s; keeping the old",
+                       error.what());
+    return false;
+  }
+  diagnostics_.write(LogLevel::kInfo, "reloaded the TLS certificates");
+  return true;
 }
 
 bool ServerCore::reopen_access_log() {
@@ -334,7 +370,7 @@ void ServerCore::run() {
   }
   metrics_ready_.store(true, std::memory_order_release);
   diagnostics_.write(LogLevel::kInfo, "serving on port %u with %zu workers and %zu handler threads",
-                     static_cast<unsigned>(listener_->port()), pool_->size(),
+                     static_cast<unsigned>(main_listener_.listener->port()), pool_->size(),
                      handler_pool_ ? handler_pool_->size() : std::size_t{0});
   BatchSchedulingScope scheduling(options_.batch_scheduling);
   while (true) {
@@ -419,7 +455,7 @@ int ServerCore::poll_timeout_ms() const {
 
 // ---- accepting ----
 
-void ServerCore::accept_all() {
+void ServerCore::accept_all(ListenerEvents& source) {
   while (accepting_) {
     if (open_connections() >= options_.max_connections) {
       if (loop_.now() >= quiet_pause_until_) {
@@ -435,7 +471,8 @@ void ServerCore::accept_all() {
     char peer[sizeof Connection::peer] = {};
     const bool wants_peer = access_log_fd_ >= 0 || !service_.empty() ||
                             !options_.status_path.empty() || diagnostics_.enabled(LogLevel::kDebug);
-    int fd = listener_->accept_connection(wants_peer ? std::span<char>(peer) : std::span<char>());
+    int fd =
+        source.listener->accept_connection(wants_peer ? std::span<char>(peer) : std::span<char>());
     if (fd < 0) {
       switch (-fd) {
         case EAGAIN:
@@ -456,6 +493,11 @@ void ServerCore::accept_all() {
       }
     }
     Connection& connection = acquire_connection(fd);
+    if (source.redirects()) {
+      connection.redirect_to_https = true;
+    } else if (ticket_keys_) {
+      connection.stream = StreamKind::kTlsHello;
+    }
     std::memcpy(connection.peer, peer, sizeof peer);
     if (loop_.add(fd, kConnectionEvents, connection) != 0) {
       close_connection(connection);
@@ -467,18 +509,30 @@ void ServerCore::accept_all() {
 
 void ServerCore::pause_accepting(reactor::MonotonicMs until) {
   if (accepting_) {
-    loop_.remove(listener_->fd());
+    watch_listeners(false);
     accepting_ = false;
   }
   accept_resume_at_ = until;
 }
 
+void ServerCore::watch_listeners(bool on) {
+  for (ListenerEvents* source : {&main_listener_, &redirect_listener_}) {
+    if (!source->listener) continue;
+    if (on) {
+      loop_.add(source->listener->fd(), EPOLLIN, *source);
+    } else {
+      loop_.remove(source->listener->fd());
+    }
+  }
+}
+
 void ServerCore::maybe_resume_accepting() {
   if (accepting_ || open_connections() >= options_.max_connections) return;
   if (accept_resume_at_ >= 0 && loop_.now() < accept_resume_at_) return;
-  if (loop_.add(listener_->fd(), EPOLLIN, listener_events_) == 0) {
-    accepting_ = true;
-    accept_all();
+  watch_listeners(true);
+  accepting_ = true;
+  for (ListenerEvents* source : {&main_listener_, &redirect_listener_}) {
+    if (source->listener && accepting_) accept_all(*source);
   }
 }
 
@@ -527,7 +581,18 @@ void ServerCore::on_connection_events(Connection& connection, std::uint32_t even
       if ((events & EPOLLOUT) && !connection.reactor_only.in_rotation) continue_writing(connection);
       return;
     case Phase::kReading:
-      read_and_frame(connection);
+      switch (connection.stream) {
+        case StreamKind::kTlsHello:
+          look_at_first_bytes(connection);
+          return;
+        case StreamKind::kTlsHandshake:
+          dispatch(connection);  // the handshake's next step, on a worker
+          return;
+        case StreamKind::kPlain:
+        case StreamKind::kTls:
+          read_and_frame(connection);
+          return;
+      }
       return;
     case Phase::kAwaiting:
       // The client's next bytes wait until the answer is out. A client that closed (or shut its
@@ -569,6 +634,50 @@ void ServerCore::read_and_frame(Connection& connection) {
   wait_for_request(connection);
 }
 
+void ServerCore::look_at_first_bytes(Connection& connection) {
+  std::array<std::byte, 3> first{};
+  ssize_t got;
+  do {
+    got = ::recv(connection.fd, first.data(), first.size(), MSG_PEEK);
+  } while (got < 0 && errno == EINTR);
+  if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+  if (got <= 0) {
+    close_connection(connection);
+    return;
+  }
+  switch (tls::looks_like_tls_client_hello({first.data(), static_cast<std::size_t>(got)})) {
+    case tls::ClientHelloSniff::kNeedMore:
+      // Its next bytes raise a new edge; the header timeout (armed at accept) bounds the wait.
+      if (connection.reactor_only.peer_closed) close_connection(connection);
+      return;
+    case tls::ClientHelloSniff::kNotTls: {
+      // As nginx does: a plain-text 400 the client can show, then a lingering close, since the
+      // rest of its request is still coming.
+      static constexpr std::string_view kAnswer =
+          "HTTP/1.1 400 Bad Request\r\n"
+          "Content-Type: text/plain; charset=utf-8\r\n"
+          "Content-Length: 51\r\n"
+          "Connection: close\r\n"
+          "\r\n"
+          "This port speaks HTTPS: send the request over TLS.\n";
+      reactor::TimeoutList::unlink(connection.timeout);
+      diagnostics_.write(LogLevel::kDebug, "answering 400 to %s: plain HTTP on the TLS port",
+                         connection.peer[0] != '\0' ? connection.peer : "-");
+      connection.stash_output(kAnswer.data(), kAnswer.size());
+      connection.completion = {Outcome::kWantWrite, AfterOutput::kCloseLingering};
+      connection.reactor_only.phase = Phase::kWriting;
+      send_timeouts_.arm(connection.timeout, loop_.now());
+      continue_writing(connection);
+      return;
+    }
+    case tls::ClientHelloSniff::kTls:
+      connection.tls.emplace(certificates_.load(), connection.fd);
+      connection.stream = StreamKind::kTlsHandshake;
+      dispatch(connection);
+      return;
+  }
+}
+
 bool ServerCore::fill_input(Connection& connection) {
   while (true) {
     std::size_t space = connection.input_capacity - connection.input_size;
@@ -580,9 +689,9 @@ bool ServerCore::fill_input(Connection& connection) {
     switch (got.status) {
       case StreamStatus::kDone:
         connection.input_size += got.bytes;
-        // A short read drained the socket: edge-triggered epoll reports the next bytes, so the
-        // read that would only return EAGAIN is skipped.
-        if (got.bytes < space) {
+        // A short plain read drained the socket: edge-triggered epoll reports the next bytes, so
+        // the read that would only return EAGAIN is skipped. (A TLS read ends at a record.)
+        if (got.bytes < space && connection.stream == StreamKind::kPlain) {
           connection.input_maybe_more = false;
           return true;
         }
@@ -752,6 +861,15 @@ void ServerCore::on_completed(Connection& connection) {
       connection.reactor_only.writable_pending = false;
       send_timeouts_.arm(connection.timeout, loop_.now());
       join_rotation(connection);
+      return;
+    case Outcome::kHandshaking:
+      // Each step re-arms the header timeout: a handshake has a bounded number of steps (no
+      // renegotiation), so a client that stalls in it is closed like a slow request head.
+      header_timeouts_.arm(connection.timeout, loop_.now());
+      if (connection.reactor_only.readable_pending || connection.reactor_only.writable_pending) {
+        connection.reactor_only.readable_pending = false;
+        dispatch(connection);
+      }
       return;
     case Outcome::kDone:
     case Outcome::kHandOff:  // never reaches the reactor: on_job() passes it on
@@ -957,6 +1075,9 @@ void ServerCore::close_connection(Connection& connection) {
 }
 
 void ServerCore::close_after_response(Connection& connection) {
+  // close_notify, so the client knows the response was not cut short (best effort: the socket
+  // has room after a finished response, and nothing waits for the client's reply).
+  if (connection.stream == StreamKind::kTls) connection.tls->shutdown();
   const bool client_may_send = connection.completion.after == AfterOutput::kCloseLingering ||
                                connection.has_unanswered_input() || connection.input_maybe_more ||
                                connection.reactor_only.readable_pending;
@@ -1014,9 +1135,12 @@ void ServerCore::begin_drain() {
   diagnostics_.write(LogLevel::kInfo, "stopping: draining %llu connections for at most %lld ms",
                      static_cast<unsigned long long>(open_connections()),
                      static_cast<long long>(options_.drain_timeout.count()));
-  if (accepting_) loop_.remove(listener_->fd());
+  if (accepting_) watch_listeners(false);
   accepting_ = false;
-  listener_->close();  // new connection attempts are refused from here on
+  // New connection attempts are refused from here on.
+  for (ListenerEvents* source : {&main_listener_, &redirect_listener_}) {
+    if (source->listener) source->listener->close();
+  }
   for (auto& connection : connections_) {
     Phase phase = connection->reactor_only.phase;
     if (phase == Phase::kReading || phase == Phase::kLingering) close_connection(*connection);

@@ -24,6 +24,8 @@
 #include "hybrid/server/server.h"
 #include "hybrid/server/service.h"
 #include "hybrid/server/virtual_hosts.h"
+#include "hybrid/tls/sni.h"
+#include "hybrid/tls/ticket_keys.h"
 
 namespace hybrid::server {
 
@@ -44,7 +46,12 @@ class ServerCore final : public reactor::EventHandler, public ExchangeListener {
   void exchange_ready(std::shared_ptr<ResponseExchange> exchange) override;
 
   const ServerOptions& options() const { return options_; }
-  const reactor::Listener& listener() const { return *listener_; }
+  const reactor::Listener& listener() const { return *main_listener_.listener; }
+  std::uint16_t redirect_port() const {
+    return redirect_listener_.listener ? redirect_listener_.listener->port() : 0;
+  }
+  // Any thread: see Server::reload_certificates().
+  bool reload_certificates();
   std::size_t threads() const { return pool_->size(); }
   ServerStats stats() const;
 
@@ -55,20 +62,29 @@ class ServerCore final : public reactor::EventHandler, public ExchangeListener {
   void on_events(std::uint32_t events) override;
 
  private:
+  // One listening socket: the server's, or the plain one that redirects to HTTPS.
   class ListenerEvents final : public reactor::EventHandler {
    public:
-    explicit ListenerEvents(ServerCore& core) : core_(core) {}
-    void on_events(std::uint32_t) override { core_.accept_all(); }
+    ListenerEvents(ServerCore& core, bool redirects) : core_(core), redirects_(redirects) {}
+    void on_events(std::uint32_t) override { core_.accept_all(*this); }
+    bool redirects() const { return redirects_; }
+    std::unique_ptr<reactor::Listener> listener;
 
    private:
     ServerCore& core_;
+    const bool redirects_;
   };
 
-  void accept_all();
+  void accept_all(ListenerEvents& source);
+  // Every listener leaves the event loop, or joins it again.
+  void watch_listeners(bool on);
   void pause_accepting(reactor::MonotonicMs until);
   void maybe_resume_accepting();
 
   void read_and_frame(Connection& connection);
+  // A TLS listener's connection: its first bytes (peeked) say whether a TLS session starts or
+  // the client spoke plain HTTP, which gets 400.
+  void look_at_first_bytes(Connection& connection);
   // Reads until the socket is drained or the buffer is full; false when it closed the connection.
   bool fill_input(Connection& connection);
   void after_response(Connection& connection);
@@ -130,7 +146,10 @@ class ServerCore final : public reactor::EventHandler, public ExchangeListener {
   bool root_missing_ = false;
   reactor::MonotonicMs root_check_at_ = 0;
   int access_log_fd_ = -1;
-  std::unique_ptr<reactor::Listener> listener_;
+  // TLS: every certificate set shares these keys, so tickets survive a reload. The reactor takes
+  // the current set for each new connection; a reload (any thread) replaces it.
+  std::shared_ptr<tls::TicketKeys> ticket_keys_;
+  std::atomic<std::shared_ptr<const tls::SniContexts>> certificates_;
   // The small-file caches' inotify events, read here so workers never poll.
   class FileChangeEvents final : public reactor::EventHandler {
    public:
@@ -141,7 +160,8 @@ class ServerCore final : public reactor::EventHandler, public ExchangeListener {
     FileChangeMonitor& monitor_;
   };
 
-  ListenerEvents listener_events_{*this};
+  ListenerEvents main_listener_{*this, false};
+  ListenerEvents redirect_listener_{*this, true};    // its listener only with redirect_http_port
   std::unique_ptr<FileChangeMonitor> file_monitor_;  // outlives the workers' caches
   std::unique_ptr<FileChangeEvents> file_change_events_;
   reactor::EventLoop loop_{*this};

@@ -1,5 +1,6 @@
 #include "hybrid/tls/tls_session.h"
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -65,6 +66,22 @@ TlsResult TlsSession::write(std::span<const std::byte> bytes) {
   std::size_t count = 0;
   const int result = SSL_write_ex(ssl_.get(), bytes.data(), bytes.size(), &count);
   return finish(result, count);
+}
+
+bool TlsSession::kernel_sends() const {
+  return BIO_get_ktls_send(SSL_get_wbio(ssl_.get())) != 0;
+}
+
+TlsResult TlsSession::send_file(int file_fd, off_t offset, std::size_t length) {
+  if (failed_) return already_failed();
+  start_call();
+  const ossl_ssize_t sent = SSL_sendfile(ssl_.get(), file_fd, offset, length, 0);
+  if (sent > 0) return {TlsStatus::kDone, static_cast<std::size_t>(sent), {}};
+  if (errno == EAGAIN || errno == EWOULDBLOCK) return {TlsStatus::kWantWrite, 0, {}};
+  failed_ = true;
+  std::string reason = take_openssl_errors();
+  if (reason.empty()) reason = errno != 0 ? std::strerror(errno) : "sendfile failed";
+  return {TlsStatus::kError, 0, std::move(reason)};
 }
 
 TlsResult TlsSession::shutdown() {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <openssl/types.h>
+#include <sys/types.h>
 
 #include <cstddef>
 #include <memory>
@@ -63,6 +64,13 @@ class TlsSession {
   // encrypted part of them and expects the rest.
   TlsResult write(std::span<const std::byte> bytes);
 
+  // True when the kernel encrypts what this session sends (kernel TLS took over the send side
+  // after the handshake; SSL_OP_ENABLE_KTLS asks for it): file bytes may then go out with
+  // send_file(), straight from the page cache.
+  bool kernel_sends() const;
+  // Only when kernel_sends(): up to `length` bytes of `file_fd` from `offset` (SSL_sendfile).
+  // kDone with the count, kWantWrite when the socket is full, kError otherwise.
+  TlsResult send_file(int file_fd, off_t offset, std::size_t length);
   // Sends close_notify (without waiting for the peer's: the socket is closed next). kDone at
   // once, sending nothing, if the handshake had not finished or the session failed.
   TlsResult shutdown();

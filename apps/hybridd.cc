@@ -148,6 +148,18 @@ int main(int argc, char** argv) {
   app.add_option("--vhosts", options.vhosts,
                  "Directory of sites: Host h is served from DIR/h/, else DIR/default/, else 421")
       ->check(CLI::ExistingDirectory);
+  auto* tls_cert = app.add_option("--tls-cert", options.tls_certificate,
+                                  "PEM certificate chain (leaf first): the port speaks HTTPS "
+                                  "only, TLS 1.2 and 1.3 (needs --tls-key)");
+  auto* tls_key =
+      app.add_option("--tls-key", options.tls_key, "PEM private key of --tls-cert, unencrypted");
+  tls_cert->needs(tls_key);
+  tls_key->needs(tls_cert);
+  std::uint16_t redirect_http = 0;
+  app.add_option("--redirect-http", redirect_http,
+                 "Also listen for plain HTTP on this port (same address) and answer every request "
+                 "308 with its https:// URL (needs --tls-cert; 0 picks a free port)")
+      ->needs(tls_cert);
   std::vector<std::string> error_pages;
   app.add_option("--error-page", error_pages,
                  "CODE=FILE: an HTML file (<= 64 KiB) to send instead of the default page for a "
@@ -216,6 +228,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   options.threads = threads;
+  if (app.count("--redirect-http") > 0) options.redirect_http_port = redirect_http;
   options.log_level = *hybrid::server::parse_log_level(log_level);
   if (gzip) options.gzip_cache_bytes = gzip_cache_mib << 20;
   options.file_cache_bytes = file_cache_mib << 20;
@@ -240,7 +253,7 @@ int main(int argc, char** argv) {
 
   // Block the signals hybridd acts on before any thread exists, so every thread inherits the
   // mask and only the waiter below ever sees them: SIGINT and SIGTERM drain and stop, SIGHUP
-  // reopens the access log (logrotate's postrotate).
+  // reopens the access log (logrotate's postrotate) and reloads the TLS certificates.
   sigset_t handled_signals;
   sigemptyset(&handled_signals);
   sigaddset(&handled_signals, SIGINT);
@@ -259,12 +272,18 @@ int main(int argc, char** argv) {
     auto root = std::filesystem::canonical(options.root, ignored);
     std::printf("hybridd %s listening on %s (root %s, %zu threads)\n", hybrid::kVersion,
                 server.url().c_str(), root.c_str(), server.threads());
+    if (server.redirect_port() != 0) {
+      std::printf("hybridd redirecting plain HTTP on port %u to %s\n",
+                  static_cast<unsigned>(server.redirect_port()), server.url().c_str());
+    }
     std::fflush(stdout);
 
     std::thread signal_waiter([&server, handled_signals] {
       int signal = 0;
       while (sigwait(&handled_signals, &signal) == 0 && signal == SIGHUP) {
-        server.reopen_logs();  // the server's diagnostic log says how it went
+        // The server's diagnostic log says how each went.
+        server.reopen_logs();
+        server.reload_certificates();
       }
       server.stop();
     });

@@ -269,20 +269,12 @@ TEST_F(StaticFilesTest, LargeFileIsByteExact) {
 // Sends `requests` (the last one closing) on one connection and returns every byte the server
 // sent until it closed, with each Date line blanked (the clock is the only expected difference).
 std::string exchange_without_dates(std::uint16_t port, const std::string& requests) {
-  Socket socket = connect_to(port);
-  if (!socket) return "(no connection)";
-  const timeval receive_timeout{10, 0};
-  ::setsockopt(socket.get(), SOL_SOCKET, SO_RCVTIMEO, &receive_timeout, sizeof receive_timeout);
-  if (::send(socket.get(), requests.data(), requests.size(), MSG_NOSIGNAL) !=
-      static_cast<ssize_t>(requests.size())) {
-    return "(send failed)";
-  }
-  std::string received;
-  char buffer[4096];
-  for (ssize_t got; (got = ::recv(socket.get(), buffer, sizeof buffer, 0)) > 0;) {
-    received.append(buffer, static_cast<std::size_t>(got));
-  }
-  return std::regex_replace(received, std::regex("\r\nDate: [^\r]*\r\n"), "\r\nDate: -\r\n");
+  TestClient client(kLoopback, port);
+  if (!client.connected()) return "(no connection)";
+  if (!client.send(requests)) return "(send failed)";
+  const std::optional<std::string> received = client.read_until_closed();
+  if (!received) return "(no close)";
+  return std::regex_replace(*received, std::regex("\r\nDate: [^\r]*\r\n"), "\r\nDate: -\r\n");
 }
 
 TEST(CachedHeadsTest, ACachedFileGetsTheSameHeadsAsAnUncachedOne) {

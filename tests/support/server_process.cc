@@ -17,13 +17,14 @@
 #include <utility>
 
 #include "gtest/gtest.h"
+#include "tests/support/over_tls.h"
 
 namespace hybrid::test {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr std::string_view kListeningMarker = "listening on http://";
+constexpr std::string_view kListeningMarker = "listening on http";  // http:// or https://
 
 // fork/exec of `program` with stdout and stderr on a pipe whose read end (close-on-exec) is
 // stored in `output_fd`. Returns the child's pid, or -1 with `output_fd` untouched.
@@ -128,6 +129,10 @@ ServerProcess::ServerProcess(std::string program, std::vector<std::string> args)
   if (!has_option(args, "--port")) full.insert(full.end(), {"--port", "0"});
   if (!has_option(args, "--bind")) full.insert(full.end(), {"--bind", "127.0.0.1"});
   full.insert(full.end(), args.begin(), args.end());
+  if (tests_run_over_tls() && program_ == HYBRIDD_PATH && !has_option(args, "--tls-cert")) {
+    const OverTlsFiles& tls = over_tls_files();
+    full.insert(full.end(), {"--tls-cert", tls.certificate, "--tls-key", tls.key});
+  }
 
   pid_ = spawn(program_, full, output_fd_);
   if (pid_ < 0) return;

@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -15,39 +17,15 @@
 #include <charconv>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include "gtest/gtest.h"
+#include "tests/support/over_tls.h"
 
 namespace hybrid::test {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-enum class RecvResult { kData, kClosed, kReset, kTimeout, kError };
-
-// One poll()+recv() bounded by `deadline`, appending to `buffer`.
-RecvResult recv_some(int fd, std::string& buffer, Clock::time_point deadline) {
-  std::array<char, 256 * 1024> chunk;
-  for (;;) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    if (left <= 0) return RecvResult::kTimeout;
-    pollfd pfd{fd, POLLIN, 0};
-    const int ready = ::poll(&pfd, 1, static_cast<int>(std::min<long long>(left, 60'000)));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready < 0) return RecvResult::kError;
-    if (ready == 0) continue;  // the loop re-checks the deadline
-    const ssize_t n = ::recv(fd, chunk.data(), chunk.size(), 0);
-    if (n > 0) {
-      buffer.append(chunk.data(), static_cast<std::size_t>(n));
-      return RecvResult::kData;
-    }
-    if (n == 0) return RecvResult::kClosed;
-    if (errno == EINTR || errno == EAGAIN) continue;
-    if (errno == ECONNRESET) return RecvResult::kReset;
-    return RecvResult::kError;
-  }
-}
 
 std::string to_lower(std::string_view text) {
   std::string lower(text);
@@ -163,6 +141,60 @@ bool Response::has_header(std::string_view name) const {
   return headers.find(to_lower(name)) != headers.end();
 }
 
+struct TestClient::Tls {
+  SSL_CTX* context = nullptr;
+  SSL* ssl = nullptr;
+  ~Tls() {
+    SSL_free(ssl);
+    SSL_CTX_free(context);
+  }
+};
+
+TestClient::Received TestClient::receive_some(Clock::time_point deadline) {
+  std::array<char, 256 * 1024> chunk;
+  for (;;) {
+    if (tls_ == nullptr || SSL_pending(tls_->ssl) == 0) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) return Received::kTimeout;
+      pollfd pfd{fd_, POLLIN, 0};
+      const int ready = ::poll(&pfd, 1, static_cast<int>(std::min<long long>(left, 60'000)));
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready < 0) return Received::kError;
+      if (ready == 0) continue;  // the loop re-checks the deadline
+    }
+    if (tls_ != nullptr) {
+      ERR_clear_error();
+      errno = 0;
+      const int n = SSL_read(tls_->ssl, chunk.data(), static_cast<int>(chunk.size()));
+      if (n > 0) {
+        buffer_.append(chunk.data(), static_cast<std::size_t>(n));
+        return Received::kData;
+      }
+      switch (SSL_get_error(tls_->ssl, n)) {
+        case SSL_ERROR_WANT_READ:
+          continue;  // a record not yet whole, or a ticket
+        case SSL_ERROR_ZERO_RETURN:
+          return Received::kClosed;
+        case SSL_ERROR_SYSCALL:
+          if (errno == ECONNRESET) return Received::kReset;
+          return errno == 0 ? Received::kClosed : Received::kError;
+        default:
+          return Received::kError;
+      }
+    }
+    const ssize_t n = ::recv(fd_, chunk.data(), chunk.size(), 0);
+    if (n > 0) {
+      buffer_.append(chunk.data(), static_cast<std::size_t>(n));
+      return Received::kData;
+    }
+    if (n == 0) return Received::kClosed;
+    if (errno == EINTR || errno == EAGAIN) continue;
+    if (errno == ECONNRESET) return Received::kReset;
+    return Received::kError;
+  }
+}
+
 TestClient::TestClient(std::string_view host, std::uint16_t port) {
   sockaddr_storage address{};
   socklen_t address_size = 0;
@@ -222,6 +254,28 @@ TestClient::TestClient(std::string_view host, std::uint16_t port) {
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout));
   const int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  if (tests_run_over_tls()) {
+    // Blocking, bounded by the socket timeouts; the certificate is checked as a browser would.
+    const timeval receive_timeout{10, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &receive_timeout, sizeof(receive_timeout));
+    auto tls = std::make_unique<Tls>();
+    tls->context = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_load_verify_locations(tls->context, over_tls_files().certificate.c_str(), nullptr);
+    SSL_CTX_set_verify(tls->context, SSL_VERIFY_PEER, nullptr);
+    tls->ssl = SSL_new(tls->context);
+    SSL_set_fd(tls->ssl, fd);
+    SSL_set1_host(tls->ssl, host_text.c_str());
+    if (SSL_connect(tls->ssl) != 1) {
+      char reason[256] = "no reason given";
+      if (unsigned long code = ERR_get_error(); code != 0) {
+        ERR_error_string_n(code, reason, sizeof reason);
+      }
+      ADD_FAILURE() << "TLS handshake with " << host_text << ":" << port << ": " << reason;
+      ::close(fd);
+      return;
+    }
+    tls_ = std::move(tls);
+  }
   fd_ = fd;
 }
 
@@ -232,6 +286,12 @@ TestClient::~TestClient() {
 bool TestClient::send(std::string_view bytes) {
   if (fd_ < 0) return false;
   while (!bytes.empty()) {
+    if (tls_ != nullptr) {
+      const int n = SSL_write(tls_->ssl, bytes.data(), static_cast<int>(bytes.size()));
+      if (n <= 0) return false;
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+      continue;
+    }
     const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;  // EPIPE, ECONNRESET, or EAGAIN after SO_SNDTIMEO
@@ -241,7 +301,7 @@ bool TestClient::send(std::string_view bytes) {
 }
 
 bool TestClient::fill(std::chrono::steady_clock::time_point deadline) {
-  return fd_ >= 0 && recv_some(fd_, buffer_, deadline) == RecvResult::kData;
+  return fd_ >= 0 && receive_some(deadline) == Received::kData;
 }
 
 std::optional<Response> TestClient::read_response(bool head_request,
@@ -288,9 +348,9 @@ std::optional<Response> TestClient::read_response(bool head_request,
   }
   // No framing: the body is everything until the server closes (RFC 9112 §6.3 rule 8).
   for (;;) {
-    const RecvResult result = recv_some(fd_, buffer_, deadline);
-    if (result == RecvResult::kData) continue;
-    if (result != RecvResult::kClosed) return std::nullopt;
+    const Received result = receive_some(deadline);
+    if (result == Received::kData) continue;
+    if (result != Received::kClosed) return std::nullopt;
     response.body = buffer_.substr(head_size);
     buffer_.clear();
     return response;
@@ -345,17 +405,34 @@ bool TestClient::wait_closed(std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   for (;;) {
     buffer_.clear();
-    switch (recv_some(fd_, buffer_, deadline)) {
-      case RecvResult::kData:
+    switch (receive_some(deadline)) {
+      case Received::kData:
         continue;
-      case RecvResult::kClosed:
-      case RecvResult::kReset:
+      case Received::kClosed:
+      case Received::kReset:
         buffer_.clear();
         return true;
-      case RecvResult::kTimeout:
-      case RecvResult::kError:
+      case Received::kTimeout:
+      case Received::kError:
         buffer_.clear();
         return false;
+    }
+  }
+}
+
+std::optional<std::string> TestClient::read_until_closed(std::chrono::milliseconds timeout) {
+  if (fd_ < 0) return std::nullopt;
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    switch (receive_some(deadline)) {
+      case Received::kData:
+        continue;
+      case Received::kClosed:
+        return std::exchange(buffer_, {});
+      case Received::kReset:
+      case Received::kTimeout:
+      case Received::kError:
+        return std::nullopt;
     }
   }
 }
@@ -366,6 +443,7 @@ std::optional<Response> TestClient::request(std::string_view raw, bool head_requ
 }
 
 void TestClient::close() {
+  tls_.reset();
   if (fd_ >= 0) {
     ::close(fd_);
     fd_ = -1;

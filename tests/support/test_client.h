@@ -1,10 +1,12 @@
 // A raw-socket HTTP/1.1 client for black-box tests: it sends exactly the bytes a test gives it and
-// parses responses strictly, so tests see what the server really put on the wire.
+// parses responses strictly, so tests see what the server really put on the wire. With
+// HYBRID_TEST_OVER_TLS=1 those bytes travel inside TLS (over_tls.h).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,6 +50,9 @@ class TestClient {
   // discarding anything else it sends first.
   bool wait_closed(std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
+  // Every byte the server sends until it closes (or `timeout` passes: nullopt).
+  std::optional<std::string> read_until_closed(
+      std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // Sends one request and reads its response.
   std::optional<Response> request(std::string_view raw, bool head_request = false);
 
@@ -60,8 +65,15 @@ class TestClient {
   bool read_chunked(std::size_t offset, std::string& body,
                     std::chrono::steady_clock::time_point deadline);
 
+  enum class Received { kData, kClosed, kReset, kTimeout, kError };
+  // One wait (bounded by `deadline`) and one read, appended to buffer_.
+  Received receive_some(std::chrono::steady_clock::time_point deadline);
+
   int fd_ = -1;
   std::string buffer_;  // bytes received but not yet consumed
+  // Over TLS (tests_run_over_tls(), over_tls.h): the session, after a verified handshake.
+  struct Tls;
+  std::unique_ptr<Tls> tls_;
 };
 
 // "GET /path HTTP/1.1\r\nHost: test\r\n\r\n" with optional extra header lines (each ending CRLF).

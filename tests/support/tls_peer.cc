@@ -84,7 +84,7 @@ SocketPair::~SocketPair() {
   ::close(client);
 }
 
-TestClient::TestClient(int fd, const ClientOptions& options)
+TlsTestClient::TlsTestClient(int fd, const ClientOptions& options)
     : context_(SSL_CTX_new(TLS_client_method())) {
   SSL_CTX_set_min_proto_version(context_, options.min_version);
   SSL_CTX_set_max_proto_version(context_, options.max_version);
@@ -120,12 +120,12 @@ TestClient::TestClient(int fd, const ClientOptions& options)
   if (options.resume != nullptr) SSL_set_session(ssl_, options.resume);
 }
 
-TestClient::~TestClient() {
+TlsTestClient::~TlsTestClient() {
   SSL_free(ssl_);
   SSL_CTX_free(context_);
 }
 
-SSL_SESSION* TestClient::take_session() {
+SSL_SESSION* TlsTestClient::take_session() {
   char byte;
   std::size_t count = 0;
   ERR_clear_error();
@@ -136,7 +136,7 @@ SSL_SESSION* TestClient::take_session() {
   return SSL_get1_session(ssl_);
 }
 
-std::string TestClient::peer_common_name() const {
+std::string TlsTestClient::peer_common_name() const {
   X509* certificate = SSL_get0_peer_certificate(ssl_);
   if (certificate == nullptr) return {};
   char name[256] = {};
@@ -144,12 +144,12 @@ std::string TestClient::peer_common_name() const {
   return name;
 }
 
-int TestClient::peer_chain_length() const {
+int TlsTestClient::peer_chain_length() const {
   STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl_);
   return chain == nullptr ? 0 : sk_X509_num(chain);
 }
 
-HandshakeOutcome drive_handshake(tls::TlsSession& server, TestClient& client,
+HandshakeOutcome drive_handshake(tls::TlsSession& server, TlsTestClient& client,
                                  const SocketPair& sockets) {
   HandshakeOutcome outcome;
   short server_wants = 0;

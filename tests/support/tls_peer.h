@@ -60,12 +60,12 @@ struct ClientOptions {
 };
 
 // The client side, over a blocking-free fd.
-class TestClient {
+class TlsTestClient {
  public:
-  TestClient(int fd, const ClientOptions& options);
-  ~TestClient();
-  TestClient(const TestClient&) = delete;
-  TestClient& operator=(const TestClient&) = delete;
+  TlsTestClient(int fd, const ClientOptions& options);
+  ~TlsTestClient();
+  TlsTestClient(const TlsTestClient&) = delete;
+  TlsTestClient& operator=(const TlsTestClient&) = delete;
 
   SSL* ssl() const { return ssl_; }
   // Reads what the server sent after the handshake (TLS 1.3 tickets arrive then), sends
@@ -88,7 +88,7 @@ struct HandshakeOutcome {
 };
 
 // Alternates the two sides until both finished or failed, or neither can move.
-HandshakeOutcome drive_handshake(tls::TlsSession& server, TestClient& client,
+HandshakeOutcome drive_handshake(tls::TlsSession& server, TlsTestClient& client,
                                  const SocketPair& sockets);
 
 // One TicketKeys and a fallback context for "localhost", the common start of a test.

@@ -13,7 +13,7 @@ namespace {
 using test::ClientOptions;
 using test::shared_test_certificates;
 using test::SocketPair;
-using test::TestClient;
+using test::TlsTestClient;
 
 // A fallback ("default.test") and two virtual hosts, sharing one TicketKeys.
 std::shared_ptr<const SniContexts> three_hosts() {
@@ -42,7 +42,7 @@ Served connect_naming(const std::shared_ptr<const SniContexts>& contexts, const 
   ClientOptions options;
   options.server_name = name;
   if (verify) options.trusted_ca = &shared_test_certificates().ca_file();
-  TestClient client(sockets.client, options);
+  TlsTestClient client(sockets.client, options);
   const test::HandshakeOutcome outcome = test::drive_handshake(server, client, sockets);
   return {outcome.server, outcome.client_error, client.peer_common_name(),
           std::string(server.server_name())};

@@ -15,7 +15,7 @@ using test::ClientOptions;
 using test::drive_handshake;
 using test::shared_test_certificates;
 using test::SocketPair;
-using test::TestClient;
+using test::TlsTestClient;
 
 std::shared_ptr<TicketKeys> hour_keys() {
   return std::make_shared<TicketKeys>(std::chrono::hours(1));
@@ -43,7 +43,7 @@ Handshake handshake_with(const ClientOptions& options) {
   auto contexts = test::single_certificate(shared_test_certificates(), hour_keys());
   SocketPair sockets;
   TlsSession server(contexts, sockets.server);
-  TestClient client(sockets.client, options);
+  TlsTestClient client(sockets.client, options);
   Handshake result;
   result.outcome = drive_handshake(server, client, sockets);
   result.alpn = server.alpn_protocol();

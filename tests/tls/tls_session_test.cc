@@ -17,7 +17,7 @@ using test::ClientOptions;
 using test::drive_handshake;
 using test::shared_test_certificates;
 using test::SocketPair;
-using test::TestClient;
+using test::TlsTestClient;
 
 std::span<const std::byte> bytes_of(std::string_view text) {
   return std::as_bytes(std::span(text.data(), text.size()));
@@ -41,7 +41,7 @@ class TlsSessionTest : public ::testing::Test {
 TEST_F(TlsSessionTest, HandshakeWaitsForTheClientThenFinishes) {
   TlsSession server(contexts_, sockets_.server);
   EXPECT_EQ(server.handshake().status, TlsStatus::kWantRead);  // no ClientHello yet
-  TestClient client(sockets_.client, {});
+  TlsTestClient client(sockets_.client, {});
   const test::HandshakeOutcome outcome = drive_handshake(server, client, sockets_);
   ASSERT_EQ(outcome.server.status, TlsStatus::kDone) << outcome.server.error;
   EXPECT_TRUE(outcome.client_done) << outcome.client_error;
@@ -51,7 +51,7 @@ TEST_F(TlsSessionTest, HandshakeWaitsForTheClientThenFinishes) {
 
 TEST_F(TlsSessionTest, BytesTravelBothWaysAndDrainedReadWantsRead) {
   TlsSession server(contexts_, sockets_.server);
-  TestClient client(sockets_.client, {});
+  TlsTestClient client(sockets_.client, {});
   ASSERT_EQ(drive_handshake(server, client, sockets_).server.status, TlsStatus::kDone);
 
   const std::string_view request = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
@@ -74,7 +74,7 @@ TEST_F(TlsSessionTest, BytesTravelBothWaysAndDrainedReadWantsRead) {
 
 TEST_F(TlsSessionTest, FullSocketMakesWriteWantWrite) {
   TlsSession server(contexts_, sockets_.server);
-  TestClient client(sockets_.client, {});
+  TlsTestClient client(sockets_.client, {});
   ASSERT_EQ(drive_handshake(server, client, sockets_).server.status, TlsStatus::kDone);
   const std::string chunk(64 * 1024, 'x');
   TlsResult result;
@@ -89,7 +89,7 @@ TEST_F(TlsSessionTest, FullSocketMakesWriteWantWrite) {
 
 TEST_F(TlsSessionTest, ShutdownSendsCloseNotify) {
   TlsSession server(contexts_, sockets_.server);
-  TestClient client(sockets_.client, {});
+  TlsTestClient client(sockets_.client, {});
   ASSERT_EQ(drive_handshake(server, client, sockets_).server.status, TlsStatus::kDone);
   EXPECT_EQ(server.shutdown().status, TlsStatus::kDone);
   char byte;
@@ -99,7 +99,7 @@ TEST_F(TlsSessionTest, ShutdownSendsCloseNotify) {
 
 TEST_F(TlsSessionTest, ClientCloseNotifyReadsAsClosed) {
   TlsSession server(contexts_, sockets_.server);
-  TestClient client(sockets_.client, {});
+  TlsTestClient client(sockets_.client, {});
   ASSERT_EQ(drive_handshake(server, client, sockets_).server.status, TlsStatus::kDone);
   SSL_shutdown(client.ssl());
   std::array<std::byte, 16> buffer{};
@@ -109,7 +109,7 @@ TEST_F(TlsSessionTest, ClientCloseNotifyReadsAsClosed) {
 TEST_F(TlsSessionTest, ClientVanishingWithoutCloseNotifyReadsAsClosed) {
   TlsSession server(contexts_, sockets_.server);
   {
-    TestClient client(sockets_.client, {});
+    TlsTestClient client(sockets_.client, {});
     ASSERT_EQ(drive_handshake(server, client, sockets_).server.status, TlsStatus::kDone);
   }
   ::shutdown(sockets_.client, SHUT_WR);
@@ -155,7 +155,7 @@ TEST_F(TlsSessionTest, PlainHttpIsAnError) {
 TEST_F(TlsSessionTest, MovedSessionKeepsWorking) {
   TlsSession first(contexts_, sockets_.server);
   TlsSession server(std::move(first));
-  TestClient client(sockets_.client, {});
+  TlsTestClient client(sockets_.client, {});
   EXPECT_EQ(drive_handshake(server, client, sockets_).server.status, TlsStatus::kDone);
 }
 
@@ -167,7 +167,7 @@ class TicketResumption : public ::testing::TestWithParam<int> {
   SSL_SESSION* first_visit() {
     SocketPair sockets;
     TlsSession server(contexts_, sockets.server);
-    TestClient client(sockets.client, options(nullptr));
+    TlsTestClient client(sockets.client, options(nullptr));
     const auto outcome = drive_handshake(server, client, sockets);
     EXPECT_EQ(outcome.server.status, TlsStatus::kDone) << outcome.server.error;
     EXPECT_FALSE(server.session_reused());
@@ -178,7 +178,7 @@ class TicketResumption : public ::testing::TestWithParam<int> {
   bool resumes(SSL_SESSION* session) {
     SocketPair sockets;
     TlsSession server(contexts_, sockets.server);
-    TestClient client(sockets.client, options(session));
+    TlsTestClient client(sockets.client, options(session));
     const auto outcome = drive_handshake(server, client, sockets);
     EXPECT_EQ(outcome.server.status, TlsStatus::kDone) << outcome.server.error;
     EXPECT_EQ(server.session_reused(), SSL_session_reused(client.ssl()) == 1);

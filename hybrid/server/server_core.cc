@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <new>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
@@ -515,21 +516,26 @@ void ServerCore::pause_accepting(reactor::MonotonicMs until) {
   accept_resume_at_ = until;
 }
 
-void ServerCore::watch_listeners(bool on) {
+bool ServerCore::watch_listeners(bool on) {
+  bool watched = true;
   for (ListenerEvents* source : {&main_listener_, &redirect_listener_}) {
     if (!source->listener) continue;
     if (on) {
-      loop_.add(source->listener->fd(), EPOLLIN, *source);
+      watched = loop_.add(source->listener->fd(), EPOLLIN, *source) == 0 && watched;
     } else {
       loop_.remove(source->listener->fd());
     }
   }
+  return watched;
 }
 
 void ServerCore::maybe_resume_accepting() {
   if (accepting_ || open_connections() >= options_.max_connections) return;
   if (accept_resume_at_ >= 0 && loop_.now() < accept_resume_at_) return;
-  watch_listeners(true);
+  if (!watch_listeners(true)) {
+    watch_listeners(false);  // try again at the next round
+    return;
+  }
   accepting_ = true;
   for (ListenerEvents* source : {&main_listener_, &redirect_listener_}) {
     if (source->listener && accepting_) accept_all(*source);
@@ -664,14 +670,19 @@ void ServerCore::look_at_first_bytes(Connection& connection) {
       diagnostics_.write(LogLevel::kDebug, "answering 400 to %s: plain HTTP on the TLS port",
                          connection.peer[0] != '\0' ? connection.peer : "-");
       connection.stash_output(kAnswer.data(), kAnswer.size());
-      connection.completion = {Outcome::kWantWrite, AfterOutput::kCloseLingering};
+      connection.completion.after = AfterOutput::kCloseLingering;
       connection.reactor_only.phase = Phase::kWriting;
       send_timeouts_.arm(connection.timeout, loop_.now());
       continue_writing(connection);
       return;
     }
     case tls::ClientHelloSniff::kTls:
-      connection.tls.emplace(certificates_.load(), connection.fd);
+      try {
+        connection.tls.emplace(certificates_.load(), connection.fd);
+      } catch (const std::bad_alloc&) {
+        close_connection(connection);  // OpenSSL is out of memory: this client, not the server
+        return;
+      }
       connection.stream = StreamKind::kTlsHandshake;
       dispatch(connection);
       return;
@@ -863,6 +874,10 @@ void ServerCore::on_completed(Connection& connection) {
       join_rotation(connection);
       return;
     case Outcome::kHandshaking:
+      if (draining_.load(std::memory_order_relaxed)) {
+        close_connection(connection);  // no request has come on it yet
+        return;
+      }
       // Each step re-arms the header timeout: a handshake has a bounded number of steps (no
       // renegotiation), so a client that stalls in it is closed like a slow request head.
       header_timeouts_.arm(connection.timeout, loop_.now());

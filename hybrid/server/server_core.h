@@ -76,8 +76,8 @@ class ServerCore final : public reactor::EventHandler, public ExchangeListener {
   };
 
   void accept_all(ListenerEvents& source);
-  // Every listener leaves the event loop, or joins it again.
-  void watch_listeners(bool on);
+  // Every listener leaves the event loop, or joins it again (false: one could not).
+  bool watch_listeners(bool on);
   void pause_accepting(reactor::MonotonicMs until);
   void maybe_resume_accepting();
 

@@ -738,6 +738,8 @@ Completion RequestWorker::step_handshake(Connection& connection) {
   const tls::TlsResult result = connection.tls->handshake();
   switch (result.status) {
     case tls::TlsStatus::kDone:
+      metrics_.tls_handshakes.add();
+      if (connection.tls->session_reused()) metrics_.tls_resumed.add();
       connection.stream = StreamKind::kTls;
       // The request may have come with the client's last handshake flight, and edge-triggered
       // epoll will not report those bytes again: the reactor reads at once.
@@ -750,6 +752,7 @@ Completion RequestWorker::step_handshake(Connection& connection) {
     case tls::TlsStatus::kError:
       break;
   }
+  metrics_.tls_handshake_errors.add();
   if (settings_.diagnostics != nullptr) {
     settings_.diagnostics->write(LogLevel::kDebug, "TLS handshake with %s failed: %s",
                                  connection.peer[0] != '\0' ? connection.peer : "-",
@@ -1220,6 +1223,9 @@ void RequestWorker::add_to(ServerStats& stats, PoolStats& pool) const {
   stats.bytes_sent += m.bytes_sent.read();
   m.request_duration.add_to(stats.request_duration);
   stats.handler_requests += handled_.read();
+  stats.tls_handshakes += m.tls_handshakes.read();
+  stats.tls_resumed += m.tls_resumed.read();
+  stats.tls_handshake_errors += m.tls_handshake_errors.read();
   stats.overloaded += overloaded_.read();
   if (file_cache_) {
     stats.file_cache_hits += file_cache_->hits().read();

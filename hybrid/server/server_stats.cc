@@ -139,6 +139,12 @@ std::string prometheus_text(const ServerStats& stats) {
   out.single("hybrid_overloaded_total", "counter",
              "503 answers for a full handler queue or a wait past max_queue_wait.",
              stats.overloaded);
+  out.single("hybrid_tls_handshakes_total", "counter", "Finished TLS handshakes.",
+             stats.tls_handshakes);
+  out.single("hybrid_tls_resumed_total", "counter",
+             "TLS handshakes that resumed a session from a ticket.", stats.tls_resumed);
+  out.single("hybrid_tls_handshake_errors_total", "counter",
+             "TLS handshakes that failed or were abandoned.", stats.tls_handshake_errors);
   out.single("hybrid_sent_bytes_total", "counter",
              "Bytes written to client sockets, heads and bodies.", stats.bytes_sent);
   out.family("hybrid_request_duration_seconds", "histogram",

@@ -45,9 +45,12 @@ struct PoolStats {
 struct ServerStats {
   std::uint64_t connections_accepted = 0;
   std::uint64_t connections_open = 0;
-  std::uint64_t jobs_dispatched = 0;   // connections handed to the workers with requests
-  std::uint64_t handler_requests = 0;  // requests answered by a service's handlers
-  std::uint64_t overloaded = 0;        // 503s for a full handler queue or a wait past the limit
+  std::uint64_t jobs_dispatched = 0;       // connections handed to the workers with requests
+  std::uint64_t handler_requests = 0;      // requests answered by a service's handlers
+  std::uint64_t overloaded = 0;            // 503s for a full handler queue or a wait past the limit
+  std::uint64_t tls_handshakes = 0;        // finished TLS handshakes (full and resumed)
+  std::uint64_t tls_resumed = 0;           // of those, resumed from a session ticket
+  std::uint64_t tls_handshake_errors = 0;  // failed ones, and clients that left during one
 
   std::array<std::uint64_t, 5> responses_by_class{};  // [0]: 1xx ... [4]: 5xx
   std::vector<RouteRequests> requests_by_route;       // the document root first, then by route id

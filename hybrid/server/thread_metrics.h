@@ -54,6 +54,9 @@ struct alignas(64) ThreadMetrics {
   OwnedCounter jobs_finished;
   OwnedCounter handed_off;  // fast lane: jobs passed on to the handler pool
   OwnedHistogram queue_wait;
+  OwnedCounter tls_handshakes;        // finished: full ones and resumptions
+  OwnedCounter tls_resumed;           // of those, resumed from a ticket
+  OwnedCounter tls_handshake_errors;  // failed: protocol, version, ALPN, or the client left
 
   // Either's: whoever writes to a socket or finishes a response.
   std::array<OwnedCounter, 5> responses_by_class;

@@ -300,6 +300,29 @@ TEST_F(HttpsTest, SessionsResumeWithTicketsInBothVersions) {
   }
 }
 
+// The value of a single-sample metric in a Prometheus text body, or -1.
+long long metric(const std::string& body, const std::string& name) {
+  const std::size_t at = body.find("\n" + name + " ");
+  return at == std::string::npos ? -1 : std::stoll(body.substr(at + name.size() + 2));
+}
+
+TEST_F(HttpsTest, MetricsCountHandshakesResumptionsAndFailures) {
+  ServerProcess server(tls_args({"--status-path", "/metrics"}));
+  const HttpsResult full = https_exchange(server.port(), ca(), get_closing("/"));
+  ASSERT_TRUE(full.handshake_ok) << full.error;
+  const HttpsResult resumed =
+      https_exchange(server.port(), ca(), get_closing("/"), {.resume = full.session.get()});
+  ASSERT_TRUE(resumed.reused);
+  const HttpsResult refused =
+      https_exchange(server.port(), ca(), get_closing("/"), {.alpn = {"h2"}});
+  ASSERT_FALSE(refused.handshake_ok);
+  // The scrape's own handshake is the third to finish.
+  const HttpsResult scrape = https_exchange(server.port(), ca(), get_closing("/metrics"));
+  EXPECT_EQ(metric(scrape.response, "hybrid_tls_handshakes_total"), 3) << scrape.response;
+  EXPECT_EQ(metric(scrape.response, "hybrid_tls_resumed_total"), 1);
+  EXPECT_EQ(metric(scrape.response, "hybrid_tls_handshake_errors_total"), 1);
+}
+
 TEST_F(HttpsTest, SniPicksEachVirtualHostsCertificateAndNeverServesTheKey) {
   TempDir sites;
   sites.write("a.test/index.html", "site a\n");

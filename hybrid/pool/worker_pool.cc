@@ -39,10 +39,11 @@ inline void cpu_relax() {
 }  // namespace
 
 WorkerPool::WorkerPool(std::size_t threads, std::size_t queue_capacity, Handler handler,
-                       IdleHandler idle, Scheduling scheduling)
+                       IdleHandler idle, Scheduling scheduling, std::size_t deferrable_capacity)
     : handler_(std::move(handler)),
       idle_(std::move(idle)),
-      queue_(std::clamp<std::size_t>(queue_capacity, 1, 65534)) {
+      queue_(std::clamp<std::size_t>(queue_capacity, 1, 65534)),
+      deferrable_(std::clamp<std::size_t>(deferrable_capacity, 1, 65534)) {
   if (threads == 0) throw std::invalid_argument("worker pool needs at least one thread");
   threads_.reserve(threads);
   // Workers never take the process's asynchronous signals: started with them blocked (a thread
@@ -78,8 +79,8 @@ bool WorkerPool::try_submit(Job job) {
   return true;
 }
 
-bool WorkerPool::try_submit_batched(Job job) {
-  if (!queue_.bounded_push(job)) return false;
+bool WorkerPool::try_submit_batched(Job job, Priority priority) {
+  if (!(priority == Priority::kNormal ? queue_ : deferrable_).bounded_push(job)) return false;
   batch_open_ = true;
   return true;
 }
@@ -113,7 +114,7 @@ void WorkerPool::stop() {
 
 bool WorkerPool::wait_for_work(std::size_t worker, Job& job) {
   for (int spin = 0; spin < kSpinsBeforePark; ++spin) {
-    if (queue_.pop(job)) return true;
+    if (take(job)) return true;
     cpu_relax();
   }
   // Give the core away once before parking: a producer sharing it (the reactor, runnable after
@@ -121,13 +122,13 @@ bool WorkerPool::wait_for_work(std::size_t worker, Job& job) {
   // measured 0.17 -> 0.01 sleeps per request at 1 KiB. Alone on its core the yield returns at
   // once.
   ::sched_yield();
-  if (queue_.pop(job)) return true;
+  if (take(job)) return true;
   if (idle_) idle_(worker);
   while (true) {
     std::uint32_t epoch = wake_epoch_.load(std::memory_order_acquire);
     parked_.fetch_add(1, std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (queue_.pop(job)) {
+    if (take(job)) {
       parked_.fetch_sub(1, std::memory_order_relaxed);
       return true;
     }
@@ -138,11 +139,11 @@ bool WorkerPool::wait_for_work(std::size_t worker, Job& job) {
     parks_.fetch_add(1, std::memory_order_relaxed);
     futex_wait(wake_epoch_, epoch);  // returns at once if the epoch moved on
     parked_.fetch_sub(1, std::memory_order_relaxed);
-    if (queue_.pop(job)) {
+    if (take(job)) {
       // One wake-up per batch: pass it on while work remains, so a batch does not wait for
       // this worker alone while others sleep. (empty() is only a hint here; a wrong guess costs
       // one spurious wake-up or one job served a little later, never a lost job.)
-      if (!queue_.empty()) wake_one_if_parked();
+      if (!empty()) wake_one_if_parked();
       return true;
     }
   }
@@ -156,7 +157,7 @@ void WorkerPool::run(std::size_t worker, Scheduling scheduling) {
   }
   Job job;
   while (true) {
-    if (!queue_.pop(job) && !wait_for_work(worker, job)) return;
+    if (!take(job) && !wait_for_work(worker, job)) return;
     handler_(worker, job);
   }
 }

@@ -25,6 +25,16 @@ struct Job {
 static_assert(std::is_trivially_copyable_v<Job>);
 static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t), "futex word");
 
+// Which jobs a worker takes first. A job's priority is the submitter's to choose; jobs of one
+// priority run in the order submitted.
+enum class Priority : unsigned char {
+  kNormal,
+  // Taken only when no normal job waits: work that may wait a little so that others do not —
+  // a server's TLS handshakes (each ~0.1-0.5 ms of CPU) behind the requests of connections that
+  // are already established.
+  kDeferrable,
+};
+
 // How workers are scheduled against the thread that feeds them.
 enum class Scheduling : unsigned char {
   kNormal,  // the caller's policy, unchanged
@@ -43,10 +53,13 @@ class WorkerPool {
   // place to flush per-worker buffers. Optional.
   using IdleHandler = std::function<void(std::size_t worker)>;
 
-  // Starts `threads` workers (≥ 1). `queue_capacity` bounds the jobs waiting (≤ 65534, the
-  // lock-free queue's limit). Throws std::system_error if a thread cannot start.
+  // Starts `threads` workers (≥ 1). `queue_capacity` bounds the normal jobs waiting and
+  // `deferrable_capacity` the deferrable ones (each ≤ 65534, the lock-free queue's limit; a
+  // queue slot takes a cache line, so a pool that never defers keeps the default). Throws
+  // std::system_error if a thread cannot start.
   WorkerPool(std::size_t threads, std::size_t queue_capacity, Handler handler,
-             IdleHandler idle = {}, Scheduling scheduling = Scheduling::kNormal);
+             IdleHandler idle = {}, Scheduling scheduling = Scheduling::kNormal,
+             std::size_t deferrable_capacity = 1);
   ~WorkerPool();  // stop()
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -60,7 +73,7 @@ class WorkerPool {
   // thread calls end_batch(). A producer that submits many jobs per round (a reactor's epoll
   // batch) pays one wake-up per round instead of one per job — a cross-core wake-up costs more
   // than a whole small request.
-  bool try_submit_batched(Job job);
+  bool try_submit_batched(Job job, Priority priority = Priority::kNormal);
 
   // Wakes one parked worker if any job submitted since the last end_batch() may be waiting.
   // A woken worker that finds more work wakes the next, so a big batch spreads over the pool.
@@ -78,10 +91,14 @@ class WorkerPool {
   void run(std::size_t worker, Scheduling scheduling);
   bool wait_for_work(std::size_t worker, Job& job);
   void wake_one_if_parked();
+  // The next job: a normal one if any waits, else a deferrable one.
+  bool take(Job& job) { return queue_.pop(job) || deferrable_.pop(job); }
+  bool empty() const { return queue_.empty() && deferrable_.empty(); }
 
   Handler handler_;
   IdleHandler idle_;
   boost::lockfree::queue<Job, boost::lockfree::fixed_sized<true>> queue_;
+  boost::lockfree::queue<Job, boost::lockfree::fixed_sized<true>> deferrable_;
   std::atomic<std::uint32_t> wake_epoch_{0};  // the futex parked workers wait on
   std::atomic<int> parked_{0};
   std::atomic<bool> stopping_{false};

@@ -209,7 +209,8 @@ ServerCore::ServerCore(ServerOptions options)
         threads, kJobQueueCapacity,
         [this](std::size_t worker, pool::Job job) { on_job(worker, job); },
         [this](std::size_t worker) { workers_[worker]->on_idle(); },
-        options_.batch_scheduling ? pool::Scheduling::kBatch : pool::Scheduling::kNormal);
+        options_.batch_scheduling ? pool::Scheduling::kBatch : pool::Scheduling::kNormal,
+        ticket_keys_ ? kJobQueueCapacity : 1);
   } catch (...) {
     if (access_log_fd_ >= 0) ::close(access_log_fd_);
     throw;
@@ -744,6 +745,13 @@ void ServerCore::wait_for_request(Connection& connection) {
   }
 }
 
+pool::Priority ServerCore::job_priority(const Connection& connection) {
+  // A handshake step waits while requests of established connections do: a storm of new TLS
+  // clients then delays a request by at most the step a worker is in, not by the queue of them.
+  return connection.stream == StreamKind::kTlsHandshake ? pool::Priority::kDeferrable
+                                                        : pool::Priority::kNormal;
+}
+
 void ServerCore::dispatch(Connection& connection) {
   reactor::TimeoutList::unlink(connection.timeout);
   connection.reactor_only.writable_pending = false;
@@ -756,7 +764,7 @@ void ServerCore::dispatch(Connection& connection) {
   if (backlog_head_ == nullptr) {
     connection.reactor_only.phase = Phase::kWithWorker;
     ++with_workers_;
-    if (pool_->try_submit_batched(pool::Job{&connection})) {
+    if (pool_->try_submit_batched(pool::Job{&connection}, job_priority(connection))) {
       reactor_metrics_.dispatched.add();
       return;
     }
@@ -771,7 +779,7 @@ void ServerCore::submit_backlog() {
   while (backlog_head_ != nullptr) {
     Connection* connection = backlog_head_;
     connection->reactor_only.phase = Phase::kWithWorker;
-    if (!pool_->try_submit_batched(pool::Job{connection})) {
+    if (!pool_->try_submit_batched(pool::Job{connection}, job_priority(*connection))) {
       connection->reactor_only.phase = Phase::kQueued;
       return;
     }

@@ -91,6 +91,7 @@ class ServerCore final : public reactor::EventHandler, public ExchangeListener {
   // Output done: what the completion planned (keep reading, close, or linger and close).
   void output_finished(Connection& connection);
   void dispatch(Connection& connection);
+  static pool::Priority job_priority(const Connection& connection);
   void submit_backlog();
   void continue_writing(Connection& connection);
   void join_rotation(Connection& connection);

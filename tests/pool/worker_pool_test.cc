@@ -139,6 +139,54 @@ TEST(WorkerPoolTest, OneWorkerRunsJobsInSubmissionOrder) {
   }
 }
 
+TEST(WorkerPoolTest, DeferrableJobsWaitWhileNormalOnesDoAndKeepTheirOwnOrder) {
+  // One worker held by a first job while both kinds queue up; released, it must take every
+  // normal job before any deferrable one, each kind in submission order.
+  Gate release;
+  std::vector<int> order;  // only the single worker writes; read after stop() joined it
+  std::vector<int> ids = {0, 1, 2, 3, 4, 5, 6};
+  WorkerPool pool(
+      1, 8,
+      [&](std::size_t, Job job) {
+        const int id = *static_cast<int*>(job.item);
+        if (id == 0) release.wait();
+        order.push_back(id);
+      },
+      {}, Scheduling::kNormal, 8);
+  // Whether or not the worker has taken job 0 yet, it is the first normal job.
+  ASSERT_TRUE(pool.try_submit(job_for(&ids[0])));
+  for (int id : {4, 1, 5, 2, 6, 3}) {  // 4-6 deferrable, 1-3 normal, interleaved
+    ASSERT_TRUE(pool.try_submit_batched(job_for(&ids[id]),
+                                        id >= 4 ? Priority::kDeferrable : Priority::kNormal));
+  }
+  pool.end_batch();
+  release.open();
+  pool.stop();
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3, 4, 5, 6}));
+}
+
+TEST(WorkerPoolTest, DeferrableQueueIsBoundedByItsOwnCapacity) {
+  Gate release;
+  int blocker = 0;
+  int other = 1;
+  WorkerPool pool(
+      1, 4,
+      [&](std::size_t, Job job) {
+        if (job.item == &blocker) release.wait();
+      },
+      {}, Scheduling::kNormal, 2);
+  // The worker takes the blocker before any deferrable job, and then holds it: no deferrable
+  // job leaves the queue until the release.
+  ASSERT_TRUE(pool.try_submit(job_for(&blocker)));
+  int accepted = 0;
+  while (accepted < 10 && pool.try_submit_batched(job_for(&other), Priority::kDeferrable))
+    ++accepted;
+  EXPECT_EQ(accepted, 2);
+  EXPECT_TRUE(pool.try_submit_batched(job_for(&other)));  // the normal queue has room of its own
+  pool.end_batch();
+  release.open();
+}
+
 TEST(WorkerPoolTest, TrySubmitFailsWhenTheQueueIsFullAndTheJobCanBeRetried) {
   constexpr std::size_t kCapacity = 8;
   Gate gate;

@@ -136,8 +136,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 65536))
       ->capture_default_str();
   app.add_flag("--batch-scheduling,!--no-batch-scheduling", options.batch_scheduling,
-               "Run the server's threads under SCHED_BATCH, so they do not preempt each other on "
-               "every hand-off (default: on)")
+               "Run the workers under SCHED_BATCH, so a woken worker does not preempt the "
+               "reactor on every hand-off (default: on)")
       ->default_str(options.batch_scheduling ? "true" : "false");  // flags capture no default
   app.add_flag("--reuseport", options.reuse_port,
                "Share the port with other processes that set it too (SO_REUSEPORT)");

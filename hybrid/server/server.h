@@ -120,12 +120,12 @@ struct ServerOptions {
   // With TLS: a second, plain listener on this port (same address; 0: an ephemeral one, see
   // Server::redirect_port()) that answers every request 308 with its https:// URL.
   std::optional<std::uint16_t> redirect_http_port;
-  // Run the workers, and the thread inside run() while it runs, under SCHED_BATCH (threads under
-  // the default policy only; no privilege needed): the reactor and its workers then stop
-  // preempting each other on every wake-up, and a round of requests reaches a worker as one
-  // batch. Worth 25-35 % more small-file requests per second with reactor and worker on one core
-  // (benches/RESULTS.md). Turn it off when the server shares its cores with latency-sensitive
-  // work, which these threads would then no longer make way for at once.
+  // Run the workers under SCHED_BATCH (threads under the default policy only; no privilege
+  // needed): a woken worker then does not preempt the reactor, so a round of requests reaches
+  // it as one batch. The reactor keeps its own policy: under SCHED_BATCH it answered 1.4 ms
+  // later at light load (p50 1.7 ms against 0.25 ms at 800 req/s) and made 0.64× the small-file
+  // requests per second at 100 connections (benches/RESULTS.md, "Scheduling"). Turn it off when
+  // the server shares its cores with latency-sensitive work.
   bool batch_scheduling = true;
 };
 

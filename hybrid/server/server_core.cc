@@ -337,32 +337,6 @@ void ServerCore::request_stop() {
   loop_.wake();
 }
 
-namespace {
-
-// SCHED_BATCH for the calling thread while run() runs (see ServerOptions::batch_scheduling);
-// the thread's own policy comes back afterwards. Threads under another policy (real-time, idle)
-// are left alone.
-class BatchSchedulingScope {
- public:
-  explicit BatchSchedulingScope(bool wanted) {
-    if (!wanted || ::sched_getscheduler(0) != SCHED_OTHER) return;
-    ::sched_getparam(0, &previous_);
-    struct sched_param no_priority {};
-    changed_ = ::sched_setscheduler(0, SCHED_BATCH, &no_priority) == 0;
-  }
-  ~BatchSchedulingScope() {
-    if (changed_) ::sched_setscheduler(0, SCHED_OTHER, &previous_);
-  }
-  BatchSchedulingScope(const BatchSchedulingScope&) = delete;
-  BatchSchedulingScope& operator=(const BatchSchedulingScope&) = delete;
-
- private:
-  struct sched_param previous_ {};
-  bool changed_ = false;
-};
-
-}  // namespace
-
 void ServerCore::run() {
   started_ = true;
   start_handler_pool();
@@ -374,7 +348,6 @@ void ServerCore::run() {
   diagnostics_.write(LogLevel::kInfo, "serving on port %u with %zu workers and %zu handler threads",
                      static_cast<unsigned>(main_listener_.listener->port()), pool_->size(),
                      handler_pool_ ? handler_pool_->size() : std::size_t{0});
-  BatchSchedulingScope scheduling(options_.batch_scheduling);
   while (true) {
     // Dekker with on_job(): either this load sees an urgent completion pushed before the store,
     // or the worker pushing it sees the flag and writes the eventfd.

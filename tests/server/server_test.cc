@@ -276,10 +276,12 @@ std::pair<int, int> policies_around_run(ServerOptions options) {
   return {during, after.load()};
 }
 
-TEST_F(ServerTest, RunTurnsToBatchSchedulingAndRestoresThePolicyAfterwards) {
+TEST_F(ServerTest, RunLeavesTheReactorThreadsPolicyAlone) {
+  // Batch scheduling is for the workers only: the reactor under SCHED_BATCH answered 1.4 ms
+  // late at light load (server.h).
   ASSERT_EQ(::sched_getscheduler(0), SCHED_OTHER) << "the test needs the default policy";
   auto [during, after] = policies_around_run(test::loopback_options(root_.path()));
-  EXPECT_EQ(during, SCHED_BATCH);
+  EXPECT_EQ(during, SCHED_OTHER);
   EXPECT_EQ(after, SCHED_OTHER);
 
   ServerOptions options = test::loopback_options(root_.path());

@@ -467,12 +467,11 @@ void ServerCore::accept_all(ListenerEvents& source) {
           return;
       }
     }
-    Connection& connection = acquire_connection(fd);
-    if (source.redirects()) {
-      connection.redirect_to_https = true;
-    } else if (ticket_keys_) {
-      connection.stream = StreamKind::kTlsHello;
-    }
+    // A TLS listener's connection starts by showing its first bytes; the redirect listener's
+    // are plain.
+    const StreamKind kind =
+        ticket_keys_ && !source.redirects() ? StreamKind::kTlsHello : StreamKind::kPlain;
+    Connection& connection = acquire_connection(fd, kind, source.redirects());
     std::memcpy(connection.peer, peer, sizeof peer);
     if (loop_.add(fd, kConnectionEvents, connection) != 0) {
       close_connection(connection);
@@ -516,7 +515,7 @@ void ServerCore::maybe_resume_accepting() {
   }
 }
 
-Connection& ServerCore::acquire_connection(int fd) {
+Connection& ServerCore::acquire_connection(int fd, StreamKind kind, bool redirects) {
   Connection* connection;
   if (!free_connections_.empty()) {
     connection = free_connections_.back();
@@ -525,7 +524,7 @@ Connection& ServerCore::acquire_connection(int fd) {
     connections_.push_back(std::make_unique<Connection>(*this, &body_buffers_));
     connection = connections_.back().get();
   }
-  connection->reset(fd);
+  connection->reset(fd, kind, redirects);
   reactor_metrics_.accepted.add();
   return *connection;
 }

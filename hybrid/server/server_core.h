@@ -117,7 +117,7 @@ class ServerCore final : public reactor::EventHandler, public ExchangeListener {
   // The backlog and the write rotation: FIFO lists linked through Connection::next_queued.
   static void append_to(Connection*& head, Connection*& tail, Connection& connection);
   static void unlink_from(Connection*& head, Connection*& tail, Connection& connection);
-  Connection& acquire_connection(int fd);
+  Connection& acquire_connection(int fd, StreamKind kind, bool redirects);
 
   void expire_timeouts();
   int poll_timeout_ms() const;
